@@ -1,0 +1,41 @@
+# The two set-up commands: `make run` and `make test`. Each builds .venv by itself when it is missing
+# or older than pyproject.toml; a second run installs nothing.
+PY ?= python3.11
+VENV := .venv
+STAMP := $(VENV)/.installed
+BIN := $(VENV)/bin
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: run test bench lint system-deps clean-venv
+
+$(STAMP): pyproject.toml
+	@command -v $(PY) >/dev/null 2>&1 || { echo "error: $(PY) not found; install Python 3.11 or run 'make PY=python3.12 ...'" >&2; exit 1; }
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Debian tools the tests use to make their media: espeak-ng speaks the voice queries, xvfb for screenshots.
+system-deps:
+	@if ! command -v espeak-ng >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null; \
+	  else echo "note: espeak-ng is missing; spoken-query tests will be skipped (install espeak-ng)" >&2; fi; \
+	fi
+
+run: $(STAMP)
+	$(BIN)/python -m core.cli demo
+
+test: $(STAMP) system-deps
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check core tests bench
+	$(BIN)/mypy
+
+clean-venv:
+	rm -rf $(VENV)

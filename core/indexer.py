@@ -1,0 +1,539 @@
+"""The indexing pipeline.
+
+    scan (stat only) -> decode pool (threads: hash, decode, EXIF, thumbnails, preprocess)
+        -> encoder stage (this thread: owns the models, batches per kind)
+        -> writer thread (the only writer of SQLite and the vector index) -> progress events
+
+A file is identified by its content hash, so a moved or renamed file keeps its vectors and transcript
+(only a photo's name-derived text is re-embedded, which is cheap). Every file's row and chunks are
+written in one transaction with the catalog's vector generation, so kill -9 at any moment leaves the
+catalog consistent and the vector cache detectably stale (it is then rebuilt at open).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.catalog import Catalog, FileRow
+from core.encoders import ImageEncoder, TextEncoder, Transcriber
+from core.media import name_words
+from core.media.notes import extract_note
+from core.media.photos import extract_photo, photo_text
+from core.media.recordings import extract_recording, windows
+from core.scanner import DEFAULT_EXCLUDES, content_hash, display_path, scan
+from core.types import Chunk, Extracted, FileStat, Kind, MediaError, Passage, Progress
+from core.vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[Progress], None]
+
+
+@dataclass(slots=True)
+class IndexSummary:
+    added: int = 0
+    updated: int = 0
+    moved: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    device: str = "cpu"
+    cancelled: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in
+                ((f, getattr(self, f)) for f in self.__slots__)}  # type: ignore[attr-defined]
+
+
+class Encoders:
+    """The models the pipeline uses, loaded on first use. The image encoder may be absent (no weights)."""
+
+    def __init__(self, text: Callable[[], TextEncoder], image: Callable[[], ImageEncoder | None],
+                 speech: Callable[[], Transcriber], device: str = "cpu") -> None:
+        self._factories = {"text": text, "image": image, "speech": speech}
+        self._loaded: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self.device = device
+
+    def _get(self, name: str) -> Any:
+        with self._lock:
+            if name not in self._loaded:
+                self._loaded[name] = self._factories[name]()
+            return self._loaded[name]
+
+    @property
+    def text(self) -> TextEncoder:
+        return self._get("text")  # type: ignore[no-any-return]
+
+    @property
+    def image(self) -> ImageEncoder | None:
+        return self._get("image")  # type: ignore[no-any-return]
+
+    @property
+    def speech(self) -> Transcriber:
+        return self._get("speech")  # type: ignore[no-any-return]
+
+
+# -- work items passed between stages ------------------------------------------------------------------
+@dataclass(slots=True)
+class _Fresh:  # decoded, needs encoding
+    extracted: Extracted
+    replaces: str | None = None  # path of a vanished file with this content: a move (the old row goes)
+    existed: bool = False
+
+
+@dataclass(slots=True)
+class _Reuse:  # same content as a file already in the catalog: reuse its chunks
+    stat: FileStat
+    source: FileRow
+    replaces: str | None  # source path when the source is gone (a move), else None (a copy)
+    existed: bool
+
+
+@dataclass(slots=True)
+class _Touch:  # same path, same content, new mtime
+    stat: FileStat
+    file_id: int
+
+
+@dataclass(slots=True)
+class _Failed:
+    path: str
+    reason: str
+    size_bytes: int | None
+    mtime_ns: int | None
+
+
+@dataclass(slots=True)
+class _Gone:  # vanished between scan and decode
+    path: str
+
+
+@dataclass(slots=True)
+class _Write:  # what the encoder stage hands the writer for one file
+    stat: FileStat
+    content_hash: str
+    date_ts: float
+    meta: dict[str, Any]
+    thumbnail: str | None
+    visual_pending: bool
+    chunks: list[Chunk]
+    replaces: str | None
+    counted_as: str  # added | updated | moved
+
+
+@dataclass(slots=True)
+class _Plan:
+    todo: list[tuple[FileStat, FileRow | None]] = field(default_factory=list)  # (new stat, old row or None)
+    missing: dict[str, FileRow] = field(default_factory=dict)  # in the catalog, not on disk
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    unchanged: int = 0
+
+
+class Indexer:
+    def __init__(self, data_dir: Path, catalog_path: Path, vectors: VectorIndex, encoders: Encoders,
+                 excludes: Iterable[str] = DEFAULT_EXCLUDES, decode_threads: int | None = None,
+                 photo_batch: int = 16) -> None:
+        self.data_dir = data_dir
+        self.catalog_path = catalog_path
+        self.vectors = vectors
+        self.encoders = encoders
+        self.excludes = tuple(excludes)
+        self.decode_threads = decode_threads or max(2, min(8, (os.cpu_count() or 2)))
+        self.photo_batch = photo_batch
+        self.thumb_dir = data_dir / "thumbnails"
+        self.pause = threading.Event()  # set = paused
+        self.cancel = threading.Event()
+        self._claim_lock = threading.Lock()
+
+    # -- planning (stat only) ---------------------------------------------------------------------------
+    def plan(self, catalog: Catalog, scopes: Iterable[str], retry_failed: bool = False) -> _Plan:
+        plan = _Plan()
+        image = self.encoders.image
+        visual_model = image.model_id if image is not None else None
+        for scope in scopes:
+            found = scan(scope, self.excludes, skip_dirs=[str(self.data_dir)])
+            plan.failures.extend(found.failures)
+            known = catalog.files_under(scope)
+            failed = catalog.failures_under(scope)
+            for path, st in found.files.items():
+                row = known.get(path)
+                if row is not None and row.size_bytes == st.size_bytes and row.mtime_ns == st.mtime_ns:
+                    if visual_model is not None and row.visual_pending:
+                        plan.todo.append((st, row))  # weights arrived since: encode what waited
+                    else:
+                        plan.unchanged += 1
+                    continue
+                if row is None and not retry_failed and failed.get(path) == (st.size_bytes, st.mtime_ns):
+                    plan.unchanged += 1  # failed before and unchanged since: already recorded
+                    continue
+                plan.todo.append((st, row))
+            for path, row in known.items():
+                if path not in found.files:
+                    plan.missing[path] = row
+        return plan
+
+    # -- the run ----------------------------------------------------------------------------------------
+    def run(self, scopes: list[str], progress: ProgressFn | None = None, retry_failed: bool = False) -> IndexSummary:
+        t0 = time.monotonic()
+        summary = IndexSummary(device=self.encoders.device)
+        reader = Catalog(self.catalog_path)
+        try:
+            emit = _Throttle(progress, self.encoders.device)
+            emit.phase("scanning", 0, 0)
+            plan = self.plan(reader, scopes, retry_failed)
+            summary.unchanged = plan.unchanged
+            missing_by_hash: dict[str, list[FileRow]] = {}
+            for row in plan.missing.values():
+                missing_by_hash.setdefault(row.content_hash, []).append(row)
+            claimed: set[str] = set()
+            writer = _Writer(self.catalog_path, self.vectors, summary, emit, len(plan.todo))
+            writer.start()
+            try:
+                for path, reason in plan.failures:
+                    writer.put(_Failed(path, reason, None, None))
+                self._pipeline(plan, reader, missing_by_hash, claimed, writer)
+                for path, row in plan.missing.items():
+                    if path not in claimed:
+                        writer.put(_Gone(path))
+            finally:
+                writer.finish()
+            if writer.error is not None:
+                raise writer.error
+            emit.phase("saving", writer.done, writer.total)
+            self.vectors.save(reader)
+        finally:
+            reader.close()
+        summary.cancelled = self.cancel.is_set()
+        summary.seconds = time.monotonic() - t0
+        emit.phase("done", summary.added + summary.updated + summary.moved, len(plan.todo))
+        return summary
+
+    def _pipeline(self, plan: _Plan, reader: Catalog, missing_by_hash: dict[str, list[FileRow]],
+                  claimed: set[str], writer: _Writer) -> None:
+        image = self.encoders.image
+        image_size = image.image_size if image is not None else None
+        hash_lock = threading.Lock()
+        by_hash_cache: dict[str, list[FileRow]] = {}
+
+        def present_with(digest: str) -> list[FileRow]:
+            with hash_lock:
+                if digest not in by_hash_cache:
+                    conn = Catalog(self.catalog_path)
+                    try:
+                        by_hash_cache[digest] = conn.files_by_hash(digest)
+                    finally:
+                        conn.close()
+                return by_hash_cache[digest]
+
+        def job(st: FileStat, old: FileRow | None) -> object:
+            try:
+                digest = content_hash(st.path, st.size_bytes)
+                if old is not None and old.content_hash == digest and not (old.visual_pending and image is not None):
+                    return _Touch(st, old.id)
+                if old is None or old.content_hash != digest:
+                    with self._claim_lock:
+                        for row in missing_by_hash.get(digest, []):
+                            if row.path not in claimed and row.kind == st.kind:
+                                claimed.add(row.path)
+                                return _Reuse(st, row, row.path, old is not None)
+                    for row in present_with(digest):
+                        if row.path != st.path and row.kind == st.kind and not row.visual_pending:
+                            return _Reuse(st, row, None, old is not None)
+                extracted = self._extract(st, image_size)
+                return _Fresh(extracted, None, old is not None)
+            except FileNotFoundError:
+                return _Gone(st.path)
+            except MediaError as exc:
+                return _Failed(st.path, str(exc), st.size_bytes, st.mtime_ns)
+            except PermissionError:
+                return _Failed(st.path, "permission denied; give your user read access to index it",
+                               st.size_bytes, st.mtime_ns)
+            except OSError as exc:
+                return _Failed(st.path, f"cannot read it ({exc.strerror or exc})", st.size_bytes, st.mtime_ns)
+
+        # Photos first (largest batches), then notes, then recordings (slowest per file).
+        order = {Kind.PHOTO: 0, Kind.NOTE: 1, Kind.RECORDING: 2}
+        todo = sorted(plan.todo, key=lambda t: (order[t[0].kind], t[0].path))
+        window = max(2 * self.photo_batch, 4 * self.decode_threads)
+        pending: deque[Future[object]] = deque()
+        with ThreadPoolExecutor(self.decode_threads, thread_name_prefix="trove-decode") as pool:
+            it = iter(todo)
+            exhausted = False
+
+            def refill() -> None:
+                nonlocal exhausted
+                while not exhausted and len(pending) < window:
+                    nxt = next(it, None)
+                    if nxt is None:
+                        exhausted = True
+                        return
+                    pending.append(pool.submit(job, *nxt))
+
+            refill()
+            while pending:
+                while self.pause.is_set() and not self.cancel.is_set():
+                    time.sleep(0.1)
+                if self.cancel.is_set():
+                    for f in pending:
+                        f.cancel()
+                    return
+                batch = [pending.popleft().result()]
+                refill()
+                while pending and len(batch) < self.photo_batch and pending[0].done():
+                    batch.append(pending.popleft().result())
+                    refill()
+                self._encode_batch(batch, reader, writer)
+                if writer.error is not None:
+                    return
+
+    def _extract(self, st: FileStat, image_size: int | None) -> Extracted:
+        if st.kind is Kind.PHOTO:
+            ex = extract_photo(st, image_size)
+            if ex.thumbnail_jpeg is not None:
+                ex.meta["thumbnail"] = self._save_thumbnail(ex.content_hash, ex.thumbnail_jpeg)
+                ex.thumbnail_jpeg = None
+            return ex
+        if st.kind is Kind.NOTE:
+            return extract_note(st)
+        return extract_recording(st)
+
+    def _save_thumbnail(self, digest: str, data: bytes) -> str:
+        path = self.thumb_dir / digest[:2] / f"{digest}.jpg"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{threading.get_ident()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        return str(path.relative_to(self.data_dir))
+
+    # -- encoder stage ----------------------------------------------------------------------------------
+    def _encode_batch(self, items: list[object], reader: Catalog, writer: _Writer) -> None:
+        image = self.encoders.image
+        fresh: list[_Fresh] = []
+        for item in items:
+            if isinstance(item, _Fresh):
+                fresh.append(item)
+            elif isinstance(item, _Reuse):
+                try:
+                    writer.put(self._reuse(item, reader))
+                except Exception as exc:  # the source vanished or changed under us: encode from scratch
+                    log.info("could not reuse vectors for %s (%s); encoding it", item.stat.path, exc)
+                    try:
+                        fresh.append(_Fresh(self._extract(item.stat, image.image_size if image else None),
+                                            None, item.existed))
+                    except MediaError as err:
+                        writer.put(_Failed(item.stat.path, str(err), item.stat.size_bytes, item.stat.mtime_ns))
+            else:
+                writer.put(item)
+        # Recordings: transcribe first (their passages come from the model).
+        for f in fresh:
+            ex = f.extracted
+            if ex.audio_path is not None:
+                try:
+                    segments = self.encoders.speech.transcribe(ex.audio_path)
+                except MediaError as exc:
+                    writer.put(_Failed(ex.stat.path, str(exc), ex.stat.size_bytes, ex.stat.mtime_ns))
+                    f.extracted = None  # type: ignore[assignment]
+                    continue
+                ex.passages = windows(segments) or [Passage("", 0.0, 0.0)]
+                ex.meta["duration_s"] = round(segments[-1].end_s, 2) if segments else 0.0
+                ex.meta["segments"] = [[round(s.start_s, 2), round(s.end_s, 2), s.text] for s in segments]
+        fresh = [f for f in fresh if f.extracted is not None]
+        if not fresh:
+            return
+        texts = [p.text for f in fresh for p in f.extracted.passages]
+        tvecs = self.encoders.text.encode(texts) if texts else np.zeros((0, 0), np.float32)
+        if image is not None:
+            photos = [f for f in fresh if f.extracted.pixels is not None]
+            ivecs = image.encode_images(np.stack([f.extracted.pixels for f in photos])) if photos else None
+            by_photo = {id(f): ivecs[i] for i, f in enumerate(photos)} if ivecs is not None else {}
+            word_texts = [p.text for f in fresh if f.extracted.stat.kind is not Kind.PHOTO for p in f.extracted.passages]
+            cvecs = image.encode_texts(word_texts) if word_texts else None
+        k = c = 0
+        for f in fresh:
+            ex = f.extracted
+            chunks: list[Chunk] = []
+            for i, p in enumerate(ex.passages):
+                visual = None
+                if image is not None:
+                    if ex.stat.kind is Kind.PHOTO:
+                        visual = by_photo.get(id(f))
+                    else:
+                        assert cvecs is not None
+                        visual = cvecs[c]
+                        c += 1
+                chunks.append(Chunk(i, p.text, p.start_s, p.end_s, visual,
+                                    image.model_id if visual is not None and image else None,
+                                    tvecs[k], self.encoders.text.model_id))
+                k += 1
+            ex.pixels = None
+            writer.put(_Write(ex.stat, ex.content_hash, ex.date_ts, _public_meta(ex.meta),
+                              ex.meta.get("thumbnail"), image is None, chunks, f.replaces,
+                              "updated" if f.existed else "added"))
+
+    def _reuse(self, item: _Reuse, reader: Catalog) -> _Write:
+        row = reader.conn.execute("SELECT date_ts, meta, thumbnail, content_hash FROM files WHERE id=?",
+                                  (item.source.id,)).fetchone()
+        if row is None:
+            raise LookupError("source row is gone")
+        import json
+
+        meta = json.loads(row[1])
+        chunks = reader.chunks_of(item.source.id)
+        if not chunks:
+            raise LookupError("source has no chunks")
+        image = self.encoders.image
+        if item.stat.kind is Kind.PHOTO:
+            # The photo's words come from its path: re-embed them (cheap); keep the pixels' vector.
+            text = photo_text(item.stat.path, meta, row[0])
+            chunks[0].text = text
+            chunks[0].textvec = self.encoders.text.encode([text])[0]
+            chunks[0].text_model = self.encoders.text.model_id
+        elif image is not None and any(ch.visual_model != image.model_id for ch in chunks):
+            vecs = image.encode_texts([ch.text for ch in chunks])
+            for ch, v in zip(chunks, vecs, strict=True):
+                ch.visual, ch.visual_model = v, image.model_id
+        pending = image is None or any(ch.visual_model != image.model_id for ch in chunks)
+        return _Write(item.stat, row[3], row[0], meta, row[2], pending, chunks, item.replaces,
+                      "moved" if item.replaces else ("updated" if item.existed else "added"))
+
+
+def _public_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in meta.items() if k != "thumbnail"}
+
+
+class _Throttle:
+    """Progress to the caller at most every 0.2 s (the GUI must not drown in events)."""
+
+    def __init__(self, fn: ProgressFn | None, device: str) -> None:
+        self.fn = fn
+        self.device = device
+        self.t0 = time.monotonic()
+        self.last = 0.0
+        self.start_done = 0
+
+    def phase(self, phase: str, done: int, total: int, current: str = "", force: bool = True) -> None:
+        if self.fn is None:
+            return
+        now = time.monotonic()
+        if not force and now - self.last < 0.2 and done < total:
+            return
+        self.last = now
+        elapsed = max(now - self.t0, 1e-6)
+        rate = done / elapsed
+        eta = (total - done) / rate if rate > 0 and total >= done else None
+        try:
+            self.fn(Progress(phase, done, total, rate, eta, self.device, current))
+        except Exception:  # a broken progress consumer must not stop indexing
+            log.exception("progress callback failed")
+
+
+class _Writer(threading.Thread):
+    """The one writer: batches of items, one transaction per batch; the vector index follows each commit."""
+
+    def __init__(self, catalog_path: Path, vectors: VectorIndex, summary: IndexSummary, emit: _Throttle,
+                 total: int) -> None:
+        super().__init__(name="trove-writer", daemon=True)
+        self.catalog_path = catalog_path
+        self.vectors = vectors
+        self.summary = summary
+        self.emit = emit
+        self.total = total
+        self.done = 0
+        self.queue: queue.Queue[object] = queue.Queue(maxsize=256)
+        self.error: BaseException | None = None
+        self._stop_token = object()
+
+    def put(self, item: object) -> None:
+        if self.error is None:
+            self.queue.put(item)
+
+    def finish(self) -> None:
+        self.queue.put(self._stop_token)
+        self.join()
+
+    def run(self) -> None:
+        catalog = Catalog(self.catalog_path)
+        try:
+            stop = False
+            while not stop:
+                items = [self.queue.get()]
+                deadline = time.monotonic() + 0.25
+                while len(items) < 64 and time.monotonic() < deadline:
+                    try:
+                        items.append(self.queue.get(timeout=max(0.0, deadline - time.monotonic())))
+                    except queue.Empty:
+                        break
+                if items[-1] is self._stop_token or self._stop_token in items:
+                    stop = True
+                    items = [i for i in items if i is not self._stop_token]
+                if items:
+                    self._write(catalog, items)
+        except BaseException as exc:  # a bug: surface it to the caller, never swallow
+            log.exception("the index writer failed")
+            self.error = exc
+            while True:  # drain so producers never block on a dead writer
+                try:
+                    if self.queue.get_nowait() is self._stop_token:
+                        break
+                except queue.Empty:
+                    break
+        finally:
+            catalog.close()
+
+    def _write(self, catalog: Catalog, items: list[object]) -> None:
+        adds: list[tuple[int, Chunk]] = []
+        removes: list[int] = []
+        counts: dict[str, int] = {}
+        last = ""
+        with catalog.transaction() as conn:
+            for item in items:
+                if isinstance(item, _Write):
+                    removes.extend(catalog.chunk_ids_of(conn, item.stat.path))
+                    if item.replaces:
+                        removes.extend(catalog.remove_file(conn, item.replaces))
+                    _, chunk_rows = catalog.put_file(
+                        conn, path=item.stat.path, kind=item.stat.kind, size_bytes=item.stat.size_bytes,
+                        mtime_ns=item.stat.mtime_ns, content_hash=item.content_hash, date_ts=item.date_ts,
+                        meta=item.meta, thumbnail=item.thumbnail, visual_pending=item.visual_pending,
+                        chunks=item.chunks, name=name_words(item.stat.path),
+                    )
+                    adds.extend(chunk_rows)
+                    counts[item.counted_as] = counts.get(item.counted_as, 0) + 1
+                    last = item.stat.path
+                elif isinstance(item, _Touch):
+                    catalog.touch_file(conn, item.file_id, item.stat.mtime_ns)
+                    counts["unchanged"] = counts.get("unchanged", 0) + 1
+                elif isinstance(item, _Failed):
+                    removes.extend(catalog.remove_file(conn, item.path))
+                    catalog.record_failure(conn, item.path, item.reason, item.size_bytes, item.mtime_ns)
+                    log.warning("skipping %s: %s", display_path(item.path), item.reason)
+                    counts["failed"] = counts.get("failed", 0) + 1
+                elif isinstance(item, _Gone):
+                    ids = catalog.remove_file(conn, item.path)
+                    removes.extend(ids)
+                    if ids:
+                        counts["removed"] = counts.get("removed", 0) + 1
+        # Committed: now the in-memory vector index follows (a crash here only makes the cache stale).
+        self.vectors.remove(removes)
+        for chunk_id, ch in adds:
+            self.vectors.add(chunk_id, ch.visual, ch.visual_model, ch.textvec, ch.text_model)
+        for key, n in counts.items():
+            setattr(self.summary, key, getattr(self.summary, key) + n)
+            if key != "removed":
+                self.done += n
+        self.emit.phase("indexing", min(self.done, self.total), self.total, last, force=False)

@@ -1,0 +1,256 @@
+"""``Library``: the one facade the CLI and the desktop app use. It wires the catalog, the vector index,
+the encoders and the model store for one data directory."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.catalog import Catalog
+from core.device import DeviceChoice, choose_device
+from core.indexer import Encoders, Indexer, IndexSummary, ProgressFn
+from core.models import ClipWeights, ModelStore
+from core.scanner import DEFAULT_EXCLUDES
+from core.search import FusionWeights, Query, QueryVectors, Searcher, fts_query
+from core.types import SearchResult
+from core.vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+TEXT_DIM = 384
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("TROVE_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("trove"))
+
+
+@dataclass(slots=True)
+class SearchResponse:
+    query: Query
+    results: list[SearchResult]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"query": self.query.to_json(), "results": [r.to_json() for r in self.results]}
+
+
+class Library:
+    def __init__(self, data_dir: Path, catalog: Catalog, vectors: VectorIndex, encoders: Encoders,
+                 models: ModelStore, clip: ClipWeights, device: DeviceChoice,
+                 weights: FusionWeights | None = None) -> None:
+        self.data_dir = data_dir
+        self.catalog = catalog
+        self.vectors = vectors
+        self.encoders = encoders
+        self.models = models
+        self.clip = clip
+        self.device = device
+        self.weights = weights or FusionWeights()
+        self._index_lock = threading.Lock()
+        self.indexer = Indexer(data_dir, catalog.path, vectors, encoders, self.excludes())
+
+    @classmethod
+    def open(cls, data_dir: Path | None = None, device: str = "auto", encoders: Encoders | None = None) -> Library:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        data_dir = (data_dir or default_data_dir()).expanduser().resolve()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        _log_to_file(data_dir / "trove.log")
+        catalog = Catalog(data_dir / "catalog.sqlite")
+        models = ModelStore(data_dir)
+        clip = models.clip()
+        choice = choose_device(device if device != "auto" else (catalog.get_setting("device") or "auto"))
+        if encoders is None:
+            encoders = default_encoders(clip, choice.name)
+        vectors = VectorIndex(data_dir, clip.model_id, clip.dim, _text_model_id(encoders), TEXT_DIM)
+        if vectors.open(catalog):
+            vectors.save(catalog)
+        return cls(data_dir, catalog, vectors, encoders, models, clip, choice)
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- configuration ------------------------------------------------------------------------------
+    def roots(self) -> list[str]:
+        return self.catalog.roots()
+
+    def add_root(self, path: str | Path) -> str:
+        p = Path(path).expanduser()
+        if not p.exists():
+            raise FileNotFoundError(f"{p}: no such file or folder")
+        resolved = str(p.resolve())
+        self.catalog.add_root(resolved)
+        return resolved
+
+    def remove_root(self, path: str | Path) -> None:
+        resolved = str(Path(path).expanduser().resolve())
+        self.catalog.remove_root(resolved)
+        with self._index_lock:
+            self.indexer.run([resolved])  # everything under it is now missing: removed
+
+    def excludes(self) -> tuple[str, ...]:
+        extra = self.catalog.get_setting("excludes")
+        return DEFAULT_EXCLUDES + tuple(x for x in (extra or "").split("\n") if x.strip())
+
+    # -- indexing ------------------------------------------------------------------------------------
+    def index(self, paths: list[str] | None = None, progress: ProgressFn | None = None,
+              retry_failed: bool = False) -> IndexSummary:
+        """Bring the index up to date for ``paths`` (default: every root). Paths outside the roots are
+        not indexed; use ``add_root`` first."""
+        roots = self.roots()
+        scopes = roots if paths is None else [p for p in (_norm(x) for x in paths) if _inside_any(p, roots)]
+        with self._index_lock:
+            return self.indexer.run(_outermost(scopes), progress, retry_failed)
+
+    # -- search --------------------------------------------------------------------------------------
+    def search(self, query: Query) -> SearchResponse:
+        qv = self.query_vectors(query)
+        searcher = Searcher(self.catalog.conn, self.vectors, self.weights)
+        return SearchResponse(query, searcher.search(query, qv))
+
+    def query_vectors(self, q: Query) -> QueryVectors:
+        image = self.encoders.image
+        if q.voice_path:
+            segments = self.encoders.speech.transcribe(q.voice_path)
+            q.transcript = " ".join(s.text for s in segments).strip()
+            q.text = " ".join(x for x in (q.text, q.transcript) if x) or None
+        if q.like_path:
+            return self._like_vectors(q)
+        visual = text = None
+        mode = "voice" if q.voice_path else "text"
+        if q.image_path:
+            if image is None:
+                raise RuntimeError("searching by image needs CLIP weights: " + self.clip_hint())
+            from PIL import Image
+
+            from core.encoders.clip import preprocess
+            from core.types import MediaError
+
+            try:
+                with Image.open(q.image_path) as img:
+                    img.draft("RGB", (image.image_size, image.image_size))
+                    pixels = preprocess(img, image.image_size)[None]
+            except OSError as exc:
+                raise MediaError(f"{q.image_path}: cannot read the query image ({exc})") from exc
+            visual = image.encode_images(pixels)[0]
+            mode = "image"
+        if q.text and q.text.strip():
+            text = self.encoders.text.encode([q.text])[0]
+            if image is not None and visual is None:
+                visual = image.encode_texts([q.text])[0]
+        if mode == "image":
+            vw, tw = 1.0, (0.5 if text is not None else 0.0)
+        else:
+            vw, tw = self.weights.text_query_visual, self.weights.text_query_text
+        if visual is None and text is None:
+            mode = "filter"
+        return QueryVectors(visual, text, vw, tw, fts_query(q.text) if q.text else None, mode)
+
+    def _like_vectors(self, q: Query) -> QueryVectors:
+        path = _norm(q.like_path or "")
+        rows = self.catalog.conn.execute(
+            "SELECT c.id FROM chunks c JOIN files f ON f.id = c.file_id WHERE f.path = ? ORDER BY c.ordinal",
+            (path,)).fetchall()
+        if not rows:
+            raise LookupError(f"{path} is not in the index; index it first")
+        ids = {r[0] for r in rows}
+        vecs = [v for v in (self.vectors.vector(i) for i in ids) if v is not None]
+        mean = sum(vecs[1:], vecs[0]) / len(vecs)
+        d = self.vectors.visual_dim
+        return QueryVectors(mean[:d], mean[d:], 1.0, 1.0, None, "like", ids)
+
+    def clip_hint(self) -> str:
+        return ("CLIP weights are missing: photos are searchable by their names and dates only. "
+                "Run `trove models import FILE` with an open_clip ViT-B-32 checkpoint, or `trove models fetch` "
+                "where a network exists.")
+
+    # -- status --------------------------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        return {
+            "data_dir": str(self.data_dir),
+            "counts": self.catalog.counts(),
+            "chunks": self.catalog.chunk_count(),
+            "vectors": len(self.vectors),
+            "visual_pending": self.catalog.count_visual_pending(),
+            "roots": self.roots(),
+            "models": self.models.describe(),
+            "device": self.device.description,
+            "gpu_unused": self.device.gpu_unused,
+            "failed": self.catalog.failures(),
+            "hint": None if self.clip.present else self.clip_hint(),
+        }
+
+
+def default_encoders(clip: ClipWeights, device: str) -> Encoders:
+    def text() -> Any:
+        from core.encoders.text import SentenceEncoder
+
+        return SentenceEncoder(device)
+
+    def image() -> Any:
+        if clip.weights is None:
+            return None
+        from core.encoders.clip import ClipEncoder
+
+        assert clip.model_id is not None
+        return ClipEncoder(clip.arch, clip.weights, clip.model_id, device)
+
+    def speech() -> Any:
+        from core.encoders.speech import WhisperTranscriber
+
+        return WhisperTranscriber(device=device)
+
+    return Encoders(text, image, speech, device)
+
+
+def _text_model_id(encoders: Encoders) -> str:
+    from core.encoders.text import MODEL_ID
+
+    return getattr(encoders, "text_model_id", MODEL_ID)
+
+
+def _norm(path: str) -> str:
+    return os.path.abspath(os.path.expanduser(path))
+
+
+def _inside_any(path: str, roots: list[str]) -> bool:
+    return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
+
+
+def _outermost(scopes: list[str]) -> list[str]:
+    out: list[str] = []
+    for s in sorted(set(scopes), key=len):
+        if not _inside_any(s, out):
+            out.append(s)
+    return out
+
+
+_file_handler: logging.Handler | None = None
+
+
+def _log_to_file(path: Path) -> None:
+    global _file_handler
+    if _file_handler is not None:
+        return
+    try:
+        _file_handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        return
+    _file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    _file_handler.setLevel(logging.INFO)
+    logging.getLogger("core").addHandler(_file_handler)
+    logging.getLogger("core").setLevel(logging.INFO)

@@ -1,0 +1,74 @@
+"""Notes: decode text (UTF-8, else a legacy encoding), split into passages that fit the encoders."""
+
+from __future__ import annotations
+
+import re
+
+from core.scanner import content_hash
+from core.types import Extracted, FileStat, MediaError, Passage
+
+MAX_NOTE_BYTES = 20 * 1024 * 1024
+PASSAGE_WORDS = 120
+OVERLAP_WORDS = 20
+_PARA = re.compile(r"\n\s*\n")
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """(text, encoding). UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252, else Latin-1."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", "replace"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", "replace"), "utf-16"
+    for enc in ("utf-8", "cp1252"):
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1"), "latin-1"
+
+
+def split_passages(text: str, words_per: int = PASSAGE_WORDS, overlap: int = OVERLAP_WORDS) -> list[str]:
+    """Paragraphs packed up to ``words_per`` words; a longer paragraph is cut with ``overlap`` words shared."""
+    passages: list[str] = []
+    current: list[str] = []
+    for para in _PARA.split(text):
+        words = para.split()
+        if not words:
+            continue
+        if current and len(current) + len(words) > words_per:
+            passages.append(" ".join(current))
+            current = []
+        if len(words) > words_per:
+            step = words_per - overlap
+            for i in range(0, len(words), step):
+                piece = words[i:i + words_per]
+                passages.append(" ".join(piece))
+                if i + words_per >= len(words):
+                    break
+            continue
+        current.extend(words)
+    if current:
+        passages.append(" ".join(current))
+    return passages
+
+
+def extract_note(stat: FileStat) -> Extracted:
+    if stat.size_bytes == 0:
+        raise MediaError("the note is empty (0 bytes)")
+    if stat.size_bytes > MAX_NOTE_BYTES:
+        raise MediaError(f"the note is {stat.size_bytes // (1024 * 1024)} MB, over the 20 MB limit for notes")
+    with open(stat.path, "rb") as fh:
+        data = fh.read()
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise MediaError("this looks like a binary file, not text; rename it if it is not a note")
+    text, encoding = decode_text(data)
+    passages = split_passages(text)
+    if not passages:
+        raise MediaError("the note has no text")
+    return Extracted(
+        stat=stat,
+        content_hash=content_hash(stat.path, stat.size_bytes),
+        passages=[Passage(p) for p in passages],
+        date_ts=stat.mtime_ns / 1e9,
+        meta={"encoding": encoding, "words": len(text.split())},
+    )

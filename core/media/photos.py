@@ -1,0 +1,148 @@
+"""Photos: fast, bounded decode; EXIF (orientation, taken-at, camera, GPS); thumbnail; text signals."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import warnings
+from datetime import datetime
+from typing import Any
+
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from core.encoders.clip import preprocess
+from core.media import name_words
+from core.scanner import content_hash
+from core.types import Extracted, FileStat, MediaError, Passage
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_MEGAPIXELS = 200.0
+THUMBNAIL_EDGE = 320
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+Image.MAX_IMAGE_PIXELS = None  # we check the limit ourselves, with a message that says what to do
+
+try:  # HEIC/HEIF from phones
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+except ImportError:  # pragma: no cover - pillow-heif is a declared dependency
+    log.warning("pillow-heif is not installed: HEIC photos will be recorded as failed")
+
+_EXIF_IFD = 0x8769
+_GPS_IFD = 0x8825
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"]
+
+
+def max_megapixels() -> float:
+    try:
+        return float(os.environ.get("TROVE_MAX_IMAGE_MEGAPIXELS", DEFAULT_MAX_MEGAPIXELS))
+    except ValueError:
+        return DEFAULT_MAX_MEGAPIXELS
+
+
+def extract_photo(stat: FileStat, image_size: int | None, limit_megapixels: float | None = None) -> Extracted:
+    """Decode one photo. ``image_size`` is the encoder's input edge, or None when no image encoder is
+    loaded (then no pixels are prepared and the photo waits for visual encoding)."""
+    if stat.size_bytes == 0:
+        raise MediaError("the file is empty (0 bytes)")
+    limit = limit_megapixels or max_megapixels()
+    digest = content_hash(stat.path, stat.size_bytes)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # PIL's "possibly corrupt EXIF" chatter; bad files raise anyway
+            img = Image.open(stat.path)
+            megapixels = img.width * img.height / 1e6
+            if megapixels > limit:
+                raise MediaError(
+                    f"the image is {megapixels:.0f} megapixels, over the {limit:.0f}-megapixel limit; raise it with "
+                    "TROVE_MAX_IMAGE_MEGAPIXELS if you trust the file"
+                )
+            exif = img.getexif()
+            want = max(THUMBNAIL_EDGE, image_size or 0)
+            if img.format == "JPEG":
+                img.draft("RGB", (want, want))  # decode at 1/2, 1/4 or 1/8 scale: the big saving on 12 MP
+            img.seek(0)  # GIF/TIFF: first frame
+            img.load()
+    except MediaError:
+        raise
+    except UnidentifiedImageError as exc:
+        raise MediaError("not an image Trove can read (wrong extension or unsupported format)") from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise MediaError(f"the image is corrupt or truncated ({exc})") from exc
+    try:
+        img = ImageOps.exif_transpose(img) or img
+    except Exception:  # a broken orientation tag must not lose the photo
+        log.debug("ignoring a bad EXIF orientation in %s", stat.path)
+    rgb = img.convert("RGB")
+    meta = _exif_meta(exif)
+    meta.update(width=img.width, height=img.height)
+    taken = meta.get("taken_at")
+    date_ts = _parse_exif_date(taken) if taken else None
+    thumb = rgb.copy()
+    thumb.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE), Image.Resampling.BILINEAR)
+    buf = io.BytesIO()
+    thumb.save(buf, "JPEG", quality=82)
+    pixels = preprocess(rgb, image_size) if image_size else None
+    when = date_ts if date_ts is not None else stat.mtime_ns / 1e9
+    return Extracted(
+        stat=stat,
+        content_hash=digest,
+        passages=[Passage(photo_text(stat.path, meta, when))],
+        date_ts=when,
+        meta=meta,
+        pixels=pixels,
+        thumbnail_jpeg=buf.getvalue(),
+    )
+
+
+def photo_text(path: str, meta: dict[str, Any], date_ts: float) -> str:
+    """What describes a photo in words: folders, file name, when, camera, place."""
+    d = datetime.fromtimestamp(date_ts)
+    bits = [f"Photo {name_words(path)}", f"taken {d.day} {_MONTHS[d.month - 1]} {d.year}"]
+    camera = " ".join(x for x in (meta.get("make"), meta.get("model")) if x)
+    if camera:
+        bits.append(f"camera {camera}")
+    if meta.get("description"):
+        bits.append(str(meta["description"]))
+    if "gps" in meta:
+        lat, lon = meta["gps"]
+        bits.append(f"location {lat:.3f}, {lon:.3f}")
+    return "; ".join(bits)
+
+
+def _exif_meta(exif: Image.Exif) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    try:
+        sub = exif.get_ifd(_EXIF_IFD)
+        taken = sub.get(36867) or sub.get(36868) or exif.get(306)
+        if isinstance(taken, str) and taken.strip():
+            meta["taken_at"] = taken.strip()
+        for tag, key in ((271, "make"), (272, "model"), (270, "description")):
+            v = exif.get(tag)
+            if isinstance(v, str) and v.strip():
+                meta[key] = v.strip().strip("\x00")
+        gps = exif.get_ifd(_GPS_IFD)
+        if gps and 2 in gps and 4 in gps:
+            lat = _dms(gps[2]) * (-1 if gps.get(1) == "S" else 1)
+            lon = _dms(gps[4]) * (-1 if gps.get(3) == "W" else 1)
+            meta["gps"] = (round(lat, 6), round(lon, 6))
+    except Exception as exc:  # EXIF is advisory; a photo with broken EXIF is still a photo
+        log.debug("ignoring unreadable EXIF: %s", exc)
+    return meta
+
+
+def _dms(value: Any) -> float:
+    d, m, s = (float(x) for x in value)
+    return d + m / 60 + s / 3600
+
+
+def _parse_exif_date(text: str) -> float | None:
+    for fmt in ("%Y:%m:%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y:%m:%d"):
+        try:
+            return datetime.strptime(text[:19], fmt).timestamp()
+        except ValueError:
+            continue
+    return None

@@ -1,0 +1,45 @@
+"""Recordings: identity here; transcription happens in the encoder stage, where the model lives.
+Timed segments become overlapping windows: each a passage with ``start_s``/``end_s``."""
+
+from __future__ import annotations
+
+from core.encoders import Segment
+from core.scanner import content_hash
+from core.types import Extracted, FileStat, MediaError, Passage
+
+WINDOW_WORDS = 40
+WINDOW_S = 25.0
+
+
+def extract_recording(stat: FileStat) -> Extracted:
+    if stat.size_bytes == 0:
+        raise MediaError("the recording is empty (0 bytes)")
+    return Extracted(
+        stat=stat,
+        content_hash=content_hash(stat.path, stat.size_bytes),
+        passages=[],
+        date_ts=stat.mtime_ns / 1e9,
+        audio_path=stat.path,
+    )
+
+
+def windows(segments: list[Segment], max_words: int = WINDOW_WORDS, max_s: float = WINDOW_S) -> list[Passage]:
+    """Group consecutive segments into windows of at most ``max_words`` words or ``max_s`` seconds; each
+    window after the first starts with the previous window's last segment, so a sentence that straddles
+    two windows is whole in one of them."""
+    out: list[Passage] = []
+    i = 0
+    while i < len(segments):
+        j, words = i, 0
+        while j < len(segments):
+            n = len(segments[j].text.split())
+            if j > i and (words + n > max_words or segments[j].end_s - segments[i].start_s > max_s):
+                break
+            words += n
+            j += 1
+        group = segments[i:j]
+        out.append(Passage(" ".join(s.text for s in group), group[0].start_s, group[-1].end_s))
+        if j >= len(segments):
+            break
+        i = j - 1 if j - 1 > i else j
+    return out

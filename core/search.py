@@ -1,0 +1,240 @@
+"""Query -> vectors -> usearch + FTS5 -> rank fusion -> filters -> results that say why they matched.
+
+A query vector is ``[a * visual_q, b * text_q]`` against fused chunk vectors ``[visual, text]``, so its
+inner product is ``a*cos_visual + b*cos_text``: per-query weights with one index. Keyword hits (FTS5,
+BM25) are fused with the vector ranking by reciprocal rank fusion. Weights and the no-match cut-off
+were chosen on tests/eval (see ``FusionWeights``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+
+from core.types import Kind, SearchResult
+from core.vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class FusionWeights:
+    """Chosen by measurement on tests/eval (``python -m tests.eval.tune``); see the README's figures."""
+
+    text_query_visual: float = 0.35  # a for text queries: CLIP text->image/passage similarity
+    text_query_text: float = 1.0  # b for text queries: sentence-embedding similarity
+    rrf_k: float = 20.0  # reciprocal rank fusion constant
+    keyword_weight: float = 1.0  # weight of the keyword ranking in the fusion
+    min_text_score: float = 0.18  # below this (and no keyword hit), an unfiltered result is dropped
+    vector_candidates: int = 400  # chunks taken from the vector index before grouping by file
+
+
+@dataclass(slots=True)
+class Query:
+    text: str | None = None
+    image_path: str | None = None
+    voice_path: str | None = None
+    like_path: str | None = None
+    kind: Kind | None = None
+    folder: str | None = None
+    after: date | None = None
+    before: date | None = None
+    limit: int = 20
+    transcript: str | None = None  # filled in for voice queries
+
+    @property
+    def filtered(self) -> bool:
+        return any(x is not None for x in (self.kind, self.folder, self.after, self.before))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text, "image": self.image_path, "voice": self.voice_path, "like": self.like_path,
+            "kind": str(self.kind) if self.kind else None, "in": self.folder,
+            "after": self.after.isoformat() if self.after else None,
+            "before": self.before.isoformat() if self.before else None,
+            "limit": self.limit, "transcript": self.transcript,
+        }
+
+
+@dataclass(slots=True)
+class QueryVectors:
+    visual: np.ndarray | None
+    text: np.ndarray | None
+    visual_weight: float
+    text_weight: float
+    keywords: str | None
+    mode: str  # text | image | voice | like | filter
+    own_chunks: set[int] = field(default_factory=set)  # "more like this": leave the file itself out
+
+
+@dataclass(slots=True)
+class _Candidate:
+    file_id: int
+    chunk_id: int
+    vscore: float = -1.0
+    tscore: float = 0.0  # text-space part of the score, for the cut-off and "why"
+    kw_rank: int | None = None
+    v_rank: int | None = None
+    kw_snippet: str | None = None
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(text: str) -> str | None:
+    """A safe FTS5 query: each word quoted, OR'ed (the porter tokenizer matches word forms)."""
+    words = [w for w in _WORD.findall(text.lower()) if len(w) > 1 and w not in _STOP]
+    if not words:
+        return None
+    return " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+
+
+_STOP = frozenset("""a an the and or of to in on at for with about from by is are was were be been it its this that
+these those my me i you your we our what where when which who how do does did find show photo photos picture
+pictures note notes recording recordings memo""".split())
+
+
+def filter_sql(q: Query) -> tuple[str, list[Any]]:
+    clauses, params = [], []
+    if q.kind is not None:
+        clauses.append("f.kind = ?")
+        params.append(str(q.kind))
+    if q.folder is not None:
+        prefix = q.folder.rstrip("/") + "/"
+        clauses.append("f.path LIKE ? ESCAPE '\\'")
+        params.append(prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    if q.after is not None:
+        clauses.append("f.date_ts >= ?")
+        params.append(datetime.combine(q.after, datetime.min.time()).timestamp())
+    if q.before is not None:
+        clauses.append("f.date_ts < ?")
+        params.append(datetime.combine(q.before, datetime.min.time()).timestamp())
+    return (" AND ".join(clauses) or "1"), params
+
+
+class Searcher:
+    def __init__(self, conn: sqlite3.Connection, vectors: VectorIndex, weights: FusionWeights | None = None) -> None:
+        self.conn = conn
+        self.vectors = vectors
+        self.w = weights or FusionWeights()
+
+    def search(self, q: Query, qv: QueryVectors) -> list[SearchResult]:
+        where, params = filter_sql(q)
+        cands: dict[int, _Candidate] = {}  # by file id
+        has_vector = qv.visual is not None or qv.text is not None
+        if has_vector:
+            qvec = self.vectors.query_vector(qv.visual, qv.text, qv.visual_weight, qv.text_weight)
+            for chunk_id, file_id, score in self._vector_hits(qvec, q, where, params, qv.own_chunks):
+                c = cands.get(file_id)
+                if c is None or score > c.vscore:
+                    t = self._text_part(chunk_id, qv) if qv.text is not None else 0.0
+                    if c is None:
+                        cands[file_id] = _Candidate(file_id, chunk_id, score, t)
+                    else:
+                        c.chunk_id, c.vscore, c.tscore = chunk_id, score, t
+        if qv.keywords:
+            sql = (
+                "SELECT c.id, c.file_id, snippet(chunks_fts, 0, '[', ']', '…', 16) FROM chunks_fts "
+                "JOIN chunks c ON c.id = chunks_fts.rowid JOIN files f ON f.id = c.file_id "
+                f"WHERE chunks_fts MATCH ? AND {where} ORDER BY bm25(chunks_fts, 1.0, 2.0) LIMIT 200"
+            )
+            rank = 0
+            for chunk_id, file_id, snip in self.conn.execute(sql, [qv.keywords, *params]):
+                if chunk_id in qv.own_chunks:
+                    continue
+                c = cands.get(file_id)
+                if c is None:
+                    c = cands[file_id] = _Candidate(file_id, chunk_id)
+                if c.kw_rank is None:
+                    rank += 1
+                    c.kw_rank = rank
+                    c.kw_snippet = snip
+        if q.filtered and not cands:
+            # Filters with no usable query (or an empty one): everything that passes, newest first.
+            for file_id, chunk_id in self.conn.execute(
+                f"SELECT f.id, MIN(c.id) FROM files f JOIN chunks c ON c.file_id=f.id WHERE {where} "
+                "GROUP BY f.id ORDER BY f.date_ts DESC LIMIT ?", [*params, q.limit]):
+                cands[file_id] = _Candidate(file_id, chunk_id, 0.0)
+        by_vec = sorted((c for c in cands.values() if c.vscore > -1.0), key=lambda c: -c.vscore)
+        for i, c in enumerate(by_vec, 1):
+            c.v_rank = i
+        k = self.w.rrf_k
+        scored = []
+        for c in cands.values():
+            if not q.filtered and qv.mode in ("text", "voice") and c.kw_rank is None and c.tscore < self.w.min_text_score:
+                continue
+            s = (1.0 / (k + c.v_rank) if c.v_rank else 0.0) + (
+                self.w.keyword_weight / (k + c.kw_rank) if c.kw_rank else 0.0)
+            scored.append((s, c))
+        scored.sort(key=lambda t: (-t[0], -t[1].vscore))
+        return [self._result(c, s, qv) for s, c in scored[: q.limit]]
+
+    def _vector_hits(self, qvec: np.ndarray, q: Query, where: str, params: list[Any],
+                     exclude: set[int]) -> list[tuple[int, int, float]]:
+        if q.filtered:
+            rows = self.conn.execute(
+                f"SELECT c.id, c.file_id FROM chunks c JOIN files f ON f.id = c.file_id WHERE {where}", params
+            ).fetchall()
+            rows = [r for r in rows if r[0] not in exclude]
+            scores = self.vectors.score(qvec, [r[0] for r in rows])
+            return [(r[0], r[1], float(s)) for r, s in zip(rows, scores, strict=True)]
+        hits = self.vectors.search(qvec, self.w.vector_candidates + len(exclude))
+        hits = [h for h in hits if h[0] not in exclude]
+        if not hits:
+            return []
+        marks = ",".join("?" * len(hits))
+        owner = dict(self.conn.execute(f"SELECT id, file_id FROM chunks WHERE id IN ({marks})", [h[0] for h in hits]))
+        return [(cid, owner[cid], s) for cid, s in hits if cid in owner]
+
+    def _text_part(self, chunk_id: int, qv: QueryVectors) -> float:
+        vec = self.vectors.vector(chunk_id)
+        if vec is None or qv.text is None:
+            return 0.0
+        t = vec[self.vectors.visual_dim:]
+        n = float(np.linalg.norm(qv.text))
+        return float(t @ qv.text) / n if n else 0.0
+
+    def _result(self, c: _Candidate, score: float, qv: QueryVectors) -> SearchResult:
+        f = self.conn.execute("SELECT path, kind, meta, date_ts FROM files WHERE id=?", (c.file_id,)).fetchone()
+        ch = self.conn.execute("SELECT text, start_s, end_s FROM chunks WHERE id=?", (c.chunk_id,)).fetchone()
+        path, kind, _meta, date_ts = f
+        text, start_s, end_s = ch
+        kind = Kind(kind)
+        reasons = []
+        if kind is Kind.PHOTO:
+            if qv.mode in ("image", "like"):
+                reasons.append(f"looks similar (visual match {c.vscore:.2f})")
+            elif c.v_rank:
+                reasons.append(f"described by its name, date and camera (match {c.vscore:.2f})")
+            snippet = text
+        elif kind is Kind.RECORDING:
+            if start_s is not None:
+                reasons.append(f"said at {_clock(start_s)}–{_clock(end_s or start_s)}")
+            snippet = text
+        else:
+            reasons.append("note passage" + (f" (match {c.vscore:.2f})" if c.v_rank else ""))
+            snippet = _trim(text)
+        if c.kw_rank is not None and c.kw_snippet:
+            words = sorted({w.lower() for w in re.findall(r"\[([^\]]+)\]", c.kw_snippet)})
+            if words:
+                reasons.append("keywords: " + ", ".join(words[:5]))
+        if qv.mode == "filter":
+            reasons = ["passes the filters"]
+        return SearchResult(path=path, kind=kind, score=score, why="; ".join(reasons) or "match", snippet=snippet,
+                            start_s=start_s, end_s=end_s, chunk_id=c.chunk_id, date_ts=date_ts)
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def _trim(text: str, words: int = 50) -> str:
+    parts = text.split()
+    return text if len(parts) <= words else " ".join(parts[:words]) + " …"

@@ -1,0 +1,131 @@
+"""Typed records that cross module boundaries: what the scanner finds, what extractors produce, what
+search returns. Units are in the names (``start_s``, ``size_bytes``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+
+class Kind(StrEnum):
+    PHOTO = "photo"
+    NOTE = "note"
+    RECORDING = "recording"
+
+
+PHOTO_EXTS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".heif"})
+NOTE_EXTS = frozenset({".txt", ".md", ".markdown"})
+RECORDING_EXTS = frozenset({".wav", ".mp3", ".m4a", ".ogg", ".opus", ".flac"})
+
+
+def kind_of(path: str) -> Kind | None:
+    dot = path.rfind(".")
+    if dot < 0:
+        return None
+    ext = path[dot:].lower()
+    if ext in PHOTO_EXTS:
+        return Kind.PHOTO
+    if ext in NOTE_EXTS:
+        return Kind.NOTE
+    if ext in RECORDING_EXTS:
+        return Kind.RECORDING
+    return None
+
+
+class MediaError(Exception):
+    """Something about the file itself (corrupt, unreadable, too large): recorded, never fatal.
+
+    The message is one line that names what is wrong and what to do; the path is added by the caller.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class FileStat:
+    path: str
+    kind: Kind
+    size_bytes: int
+    mtime_ns: int
+
+
+@dataclass(slots=True)
+class Passage:
+    """One searchable piece of a file: a photo's description, a note passage, a transcript window."""
+
+    text: str
+    start_s: float | None = None
+    end_s: float | None = None
+
+
+@dataclass(slots=True)
+class Extracted:
+    """What the decode stage hands to the encoder stage for one file."""
+
+    stat: FileStat
+    content_hash: str
+    passages: list[Passage]
+    date_ts: float  # when a photo was taken (EXIF) else file mtime, seconds since the epoch
+    meta: dict[str, Any] = field(default_factory=dict)
+    pixels: np.ndarray | None = None  # photo, preprocessed for the image encoder (3, H, W) float32
+    thumbnail_jpeg: bytes | None = None
+    audio_path: str | None = None  # recordings are transcribed in the encoder stage
+
+
+@dataclass(slots=True)
+class Chunk:
+    """A passage with its vectors, ready for the writer."""
+
+    ordinal: int
+    text: str
+    start_s: float | None
+    end_s: float | None
+    visual: np.ndarray | None  # L2-normalised, or None when no visual model is available
+    visual_model: str | None
+    textvec: np.ndarray | None
+    text_model: str | None
+
+
+@dataclass(slots=True)
+class Encoded:
+    extracted: Extracted
+    chunks: list[Chunk]
+    visual_pending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    path: str
+    kind: Kind
+    score: float
+    why: str
+    snippet: str
+    start_s: float | None = None
+    end_s: float | None = None
+    chunk_id: int = 0
+    date_ts: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "kind": str(self.kind),
+            "score": round(self.score, 6),
+            "why": self.why,
+            "snippet": self.snippet,
+            "start_s": self.start_s,
+            "end_s": self.end_s,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Numbers, never text to parse: what the CLI bar and the app's status bar show."""
+
+    phase: str  # "scanning" | "indexing" | "saving" | "done"
+    done: int
+    total: int
+    rate_per_s: float
+    eta_s: float | None
+    device: str
+    current: str = ""
