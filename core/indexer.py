@@ -62,11 +62,17 @@ class Encoders:
     """The models the pipeline uses, loaded on first use. The image encoder may be absent (no weights)."""
 
     def __init__(self, text: Callable[[], TextEncoder], image: Callable[[], ImageEncoder | None],
-                 speech: Callable[[], Transcriber], device: str = "cpu") -> None:
+                 speech: Callable[[], Transcriber], *, text_model_id: str, text_dim: int,
+                 visual_model_id: str | None, visual_dim: int, device: str = "cpu") -> None:
         self._factories = {"text": text, "image": image, "speech": speech}
         self._loaded: dict[str, Any] = {}
         self._lock = threading.Lock()
         self.device = device
+        # Known before any model loads, so the vector index opens without loading one.
+        self.text_model_id = text_model_id
+        self.text_dim = text_dim
+        self.visual_model_id = visual_model_id
+        self.visual_dim = visual_dim
 
     def _get(self, name: str) -> Any:
         with self._lock:
@@ -242,8 +248,11 @@ class Indexer:
         def job(st: FileStat, old: FileRow | None) -> object:
             try:
                 digest = content_hash(st.path, st.size_bytes)
-                if old is not None and old.content_hash == digest and not (old.visual_pending and image is not None):
-                    return _Touch(st, old.id)
+                if old is not None and old.content_hash == digest:
+                    if not (old.visual_pending and image is not None):
+                        return _Touch(st, old.id)
+                    if st.kind is not Kind.PHOTO:  # only the CLIP text of its passages is missing
+                        return _Reuse(st, old, None, True)
                 if old is None or old.content_hash != digest:
                     with self._claim_lock:
                         for row in missing_by_hash.get(digest, []):
@@ -253,7 +262,7 @@ class Indexer:
                     for row in present_with(digest):
                         if row.path != st.path and row.kind == st.kind and not row.visual_pending:
                             return _Reuse(st, row, None, old is not None)
-                extracted = self._extract(st, image_size)
+                extracted = self._extract(st, image_size, digest)
                 return _Fresh(extracted, None, old is not None)
             except FileNotFoundError:
                 return _Gone(st.path)
@@ -300,16 +309,16 @@ class Indexer:
                 if writer.error is not None:
                     return
 
-    def _extract(self, st: FileStat, image_size: int | None) -> Extracted:
+    def _extract(self, st: FileStat, image_size: int | None, digest: str | None = None) -> Extracted:
         if st.kind is Kind.PHOTO:
-            ex = extract_photo(st, image_size)
+            ex = extract_photo(st, image_size, digest=digest)
             if ex.thumbnail_jpeg is not None:
                 ex.meta["thumbnail"] = self._save_thumbnail(ex.content_hash, ex.thumbnail_jpeg)
                 ex.thumbnail_jpeg = None
             return ex
         if st.kind is Kind.NOTE:
-            return extract_note(st)
-        return extract_recording(st)
+            return extract_note(st, digest)
+        return extract_recording(st, digest)
 
     def _save_thumbnail(self, digest: str, data: bytes) -> str:
         path = self.thumb_dir / digest[:2] / f"{digest}.jpg"

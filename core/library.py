@@ -70,7 +70,8 @@ class Library:
         choice = choose_device(device if device != "auto" else (catalog.get_setting("device") or "auto"))
         if encoders is None:
             encoders = default_encoders(clip, choice.name)
-        vectors = VectorIndex(data_dir, clip.model_id, clip.dim, _text_model_id(encoders), TEXT_DIM)
+        vectors = VectorIndex(data_dir, encoders.visual_model_id, encoders.visual_dim, encoders.text_model_id,
+                              encoders.text_dim)
         if vectors.open(catalog):
             vectors.save(catalog)
         return cls(data_dir, catalog, vectors, encoders, models, clip, choice)
@@ -98,9 +99,18 @@ class Library:
 
     def remove_root(self, path: str | Path) -> None:
         resolved = str(Path(path).expanduser().resolve())
-        self.catalog.remove_root(resolved)
-        with self._index_lock:
-            self.indexer.run([resolved])  # everything under it is now missing: removed
+        with self._index_lock:  # no index run is writing now, so this thread may write
+            self.catalog.remove_root(resolved)
+            if _inside_any(resolved, self.roots()):
+                return  # still covered by another root
+            removed: list[int] = []
+            with self.catalog.transaction() as conn:
+                for path in self.catalog.files_under(resolved):
+                    removed.extend(self.catalog.remove_file(conn, path))
+                for path in self.catalog.failures_under(resolved):
+                    self.catalog.forget_failure(conn, path)
+            self.vectors.remove(removed)
+            self.vectors.save(self.catalog)
 
     def excludes(self) -> tuple[str, ...]:
         extra = self.catalog.get_setting("excludes")
@@ -214,13 +224,10 @@ def default_encoders(clip: ClipWeights, device: str) -> Encoders:
 
         return WhisperTranscriber(device=device)
 
-    return Encoders(text, image, speech, device)
-
-
-def _text_model_id(encoders: Encoders) -> str:
     from core.encoders.text import MODEL_ID
 
-    return getattr(encoders, "text_model_id", MODEL_ID)
+    return Encoders(text, image, speech, text_model_id=MODEL_ID, text_dim=TEXT_DIM, visual_model_id=clip.model_id,
+                    visual_dim=clip.dim, device=device)
 
 
 def _norm(path: str) -> str:

@@ -52,7 +52,7 @@ def split_passages(text: str, words_per: int = PASSAGE_WORDS, overlap: int = OVE
     return passages
 
 
-def extract_note(stat: FileStat) -> Extracted:
+def extract_note(stat: FileStat, digest: str | None = None) -> Extracted:
     if stat.size_bytes == 0:
         raise MediaError("the note is empty (0 bytes)")
     if stat.size_bytes > MAX_NOTE_BYTES:
@@ -67,7 +67,7 @@ def extract_note(stat: FileStat) -> Extracted:
         raise MediaError("the note has no text")
     return Extracted(
         stat=stat,
-        content_hash=content_hash(stat.path, stat.size_bytes),
+        content_hash=digest or content_hash(stat.path, stat.size_bytes),
         passages=[Passage(p) for p in passages],
         date_ts=stat.mtime_ns / 1e9,
         meta={"encoding": encoding, "words": len(text.split())},

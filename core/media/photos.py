@@ -43,13 +43,14 @@ def max_megapixels() -> float:
         return DEFAULT_MAX_MEGAPIXELS
 
 
-def extract_photo(stat: FileStat, image_size: int | None, limit_megapixels: float | None = None) -> Extracted:
+def extract_photo(stat: FileStat, image_size: int | None, limit_megapixels: float | None = None,
+                  digest: str | None = None) -> Extracted:
     """Decode one photo. ``image_size`` is the encoder's input edge, or None when no image encoder is
     loaded (then no pixels are prepared and the photo waits for visual encoding)."""
     if stat.size_bytes == 0:
         raise MediaError("the file is empty (0 bytes)")
     limit = limit_megapixels or max_megapixels()
-    digest = content_hash(stat.path, stat.size_bytes)
+    digest = digest or content_hash(stat.path, stat.size_bytes)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # PIL's "possibly corrupt EXIF" chatter; bad files raise anyway

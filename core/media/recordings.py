@@ -11,12 +11,12 @@ WINDOW_WORDS = 40
 WINDOW_S = 25.0
 
 
-def extract_recording(stat: FileStat) -> Extracted:
+def extract_recording(stat: FileStat, digest: str | None = None) -> Extracted:
     if stat.size_bytes == 0:
         raise MediaError("the recording is empty (0 bytes)")
     return Extracted(
         stat=stat,
-        content_hash=content_hash(stat.path, stat.size_bytes),
+        content_hash=digest or content_hash(stat.path, stat.size_bytes),
         passages=[],
         date_ts=stat.mtime_ns / 1e9,
         audio_path=stat.path,

@@ -1,0 +1,180 @@
+"""Index, rescan, move, copy, change, delete: what each costs and what search sees afterwards."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+
+from core.library import Library
+from core.search import Query
+from core.types import Kind
+from tests.conftest import FakeEncoders, make_note, make_photo, make_wav
+
+
+def build(root: Path) -> None:
+    make_photo(root / "Holidays" / "Beach Portugal" / "IMG_0001.jpg", (20, 120, 220), taken=datetime(2023, 7, 14, 10, 0),
+               camera=("Canon", "EOS 80D"))
+    make_photo(root / "Family" / "Grandma birthday" / "DSC_1044.jpg", (220, 180, 40), taken=datetime(2021, 3, 2, 18, 0),
+               seed=1)
+    make_note(root / "notes" / "sourdough.md", "# Sourdough\nFeed the starter, fold the dough, bake at 250 degrees.")
+    make_note(root / "notes" / "shed.txt", "Garden shed budget: timber, roofing felt and screws, about 900 euros.")
+    make_wav(root / "memos" / "dentist.wav", 3.0, "call the dentist on tuesday about the loose filling")
+
+
+def paths(results: list) -> list[str]:
+    return [r.path for r in results]
+
+
+def test_first_index_then_rescan_costs_nothing(tmp_path: Path, library: Library, encoders: FakeEncoders) -> None:
+    root = tmp_path / "lib"
+    build(root)
+    library.add_root(root)
+    s = library.index()
+    assert (s.added, s.failed, s.removed) == (5, 0, 0)
+    assert library.status()["counts"] == {"photo": 2, "note": 2, "recording": 1}
+    assert encoders.fake_image.images == 2 and encoders.fake_speech.calls == 1
+    texts_before = encoders.fake_text.texts
+    s2 = library.index()
+    assert (s2.added, s2.updated, s2.unchanged) == (0, 0, 5)
+    assert encoders.fake_text.texts == texts_before and encoders.fake_image.images == 2
+
+
+def test_search_finds_each_kind_and_says_why(tmp_path: Path, library: Library) -> None:
+    root = tmp_path / "lib"
+    build(root)
+    library.add_root(root)
+    library.index()
+    r = library.search(Query(text="starter dough")).results
+    assert r[0].path == str(root / "notes" / "sourdough.md") and r[0].kind is Kind.NOTE
+    assert "note passage" in r[0].why and "starter" in r[0].why
+    r = library.search(Query(text="dentist filling")).results
+    assert r[0].kind is Kind.RECORDING and r[0].start_s is not None and r[0].end_s is not None
+    assert r[0].why.startswith("said at 0:0")
+    r = library.search(Query(text="beach portugal")).results
+    assert r[0].path.endswith("IMG_0001.jpg")
+    assert "2023" in r[0].snippet and "Canon" in r[0].snippet
+
+
+def test_image_query_finds_the_same_photo(tmp_path: Path, library: Library) -> None:
+    root = tmp_path / "lib"
+    build(root)
+    library.add_root(root)
+    library.index()
+    probe = make_photo(tmp_path / "probe.jpg", (20, 120, 220), size=(160, 120), seed=5)  # a smaller look-alike
+    r = library.search(Query(image_path=str(probe), kind=Kind.PHOTO)).results
+    assert r[0].path.endswith("IMG_0001.jpg") and "visual match" in r[0].why
+
+
+def test_move_keeps_vectors_and_search_follows(tmp_path: Path, library: Library, encoders: FakeEncoders) -> None:
+    root = tmp_path / "lib"
+    build(root)
+    library.add_root(root)
+    library.index()
+    old = root / "memos" / "dentist.wav"
+    new = root / "archive" / "2024" / "dentist-reminder.wav"
+    new.parent.mkdir(parents=True)
+    os.replace(old, new)
+    os.replace(str(old) + ".transcript", str(new) + ".transcript")
+    photo_old = root / "Holidays" / "Beach Portugal" / "IMG_0001.jpg"
+    photo_new = root / "Holidays" / "Algarve sunset.jpg"
+    os.replace(photo_old, photo_new)
+    s = library.index()
+    assert (s.moved, s.added, s.removed) == (2, 0, 0)
+    assert encoders.fake_speech.calls == 1 and encoders.fake_image.images == 2  # nothing re-encoded
+    r = library.search(Query(text="dentist filling")).results
+    assert r[0].path == str(new)
+    r = library.search(Query(text="algarve sunset")).results  # the photo's new name is searchable
+    assert r[0].path == str(photo_new)
+    assert str(old) not in paths(library.search(Query(text="dentist", limit=50)).results)
+
+
+def test_copy_reuses_vectors_change_reencodes_delete_removes(tmp_path: Path, library: Library,
+                                                              encoders: FakeEncoders) -> None:
+    root = tmp_path / "lib"
+    build(root)
+    library.add_root(root)
+    library.index()
+    shutil.copy(root / "memos" / "dentist.wav", root / "memos" / "copy.wav")
+    s = library.index()
+    assert s.added == 1 and encoders.fake_speech.calls == 1  # same content: transcript reused
+    note = root / "notes" / "shed.txt"
+    note.write_text("Garden shed budget revised: now a greenhouse for tomatoes instead.")
+    (root / "notes" / "sourdough.md").unlink()
+    s = library.index()
+    assert (s.updated, s.removed) == (1, 1)
+    assert paths(library.search(Query(text="greenhouse tomatoes")).results)[0] == str(note)
+    assert str(root / "notes" / "sourdough.md") not in paths(library.search(Query(text="sourdough starter")).results)
+
+
+def test_filters_restrict_but_never_hide(tmp_path: Path, library: Library) -> None:
+    root = tmp_path / "lib"
+    build(root)
+    library.add_root(root)
+    library.index()
+    photos = library.search(Query(text="zzz unrelated words", kind=Kind.PHOTO)).results
+    assert {Path(p).name for p in paths(photos)} == {"IMG_0001.jpg", "DSC_1044.jpg"}
+    in_2023 = library.search(Query(kind=Kind.PHOTO, after=date(2023, 1, 1), before=date(2024, 1, 1))).results
+    assert [Path(p).name for p in paths(in_2023)] == ["IMG_0001.jpg"]
+    in_notes = library.search(Query(text="budget", folder=str(root / "notes"))).results
+    assert all(p.startswith(str(root / "notes") + "/") for p in paths(in_notes)) and len(in_notes) == 2
+    assert paths(in_notes)[0].endswith("shed.txt")
+
+
+def test_more_like_this_leaves_the_file_itself_out(tmp_path: Path, library: Library) -> None:
+    root = tmp_path / "lib"
+    build(root)
+    make_note(root / "notes" / "rye.md", "Rye sourdough: feed the starter twice, fold the dough, bake hot.")
+    library.add_root(root)
+    library.index()
+    src = str(root / "notes" / "sourdough.md")
+    r = library.search(Query(like_path=src)).results
+    assert src not in paths(r) and r[0].path.endswith("rye.md")
+
+
+def test_vector_cache_rebuilds_when_stale_or_damaged(tmp_path: Path, encoders: FakeEncoders) -> None:
+    root = tmp_path / "lib"
+    build(root)
+    data = tmp_path / "data"
+    with Library.open(data, encoders=encoders) as lib:
+        lib.add_root(root)
+        lib.index()
+        expected = paths(lib.search(Query(text="shed budget")).results)
+    saved = list(data.glob("vectors.*.usearch"))
+    assert len(saved) == 1
+    saved[0].write_bytes(b"garbage" * 10)
+    with Library.open(data, encoders=encoders) as lib:
+        assert len(lib.vectors) == lib.catalog.chunk_count() > 0
+        assert paths(lib.search(Query(text="shed budget")).results) == expected
+    saved = list(data.glob("vectors.*.usearch"))
+    saved[0].rename(saved[0].with_name("vectors.stale.g0.usearch"))
+    with Library.open(data, encoders=encoders) as lib:  # no file for this generation: rebuilt
+        assert paths(lib.search(Query(text="shed budget")).results) == expected
+
+
+def test_missing_clip_weights_index_photos_by_text_and_encode_later(tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    build(root)
+    data = tmp_path / "data"
+    no_clip = FakeEncoders(with_image=False)
+    with Library.open(data, encoders=no_clip) as lib:
+        lib.add_root(root)
+        s = lib.index()
+        assert s.added == 5 and lib.status()["visual_pending"] == 5
+        assert paths(lib.search(Query(text="grandma birthday")).results)[0].endswith("DSC_1044.jpg")
+    with_clip = FakeEncoders(with_image=True)
+    with Library.open(data, encoders=with_clip) as lib:
+        s = lib.index()
+        assert lib.status()["visual_pending"] == 0
+        assert with_clip.fake_image.images == 2 and with_clip.fake_speech.calls == 0  # transcripts kept
+
+
+def test_remove_root_forgets_its_files(tmp_path: Path, library: Library) -> None:
+    root = tmp_path / "lib"
+    build(root)
+    library.add_root(root)
+    library.index()
+    library.remove_root(root)
+    assert library.status()["counts"] == {"photo": 0, "note": 0, "recording": 0}
+    assert library.search(Query(text="dentist")).results == []
