@@ -1,0 +1,141 @@
+"""Open a library over the eval corpus, index it, and run the labelled queries through ``Library.search``.
+
+Shared by ``test_retrieval.py`` and ``tune.py``. CLIP runs with seeded random weights
+(``TROVE_CLIP_WEIGHTS=random``; the caller sets it before ``open_library``), so photos can only be found by
+their text signals (folder and file names, EXIF date and camera). Text and speech use the real bundled
+models. The device is the CPU unless ``TROVE_EVAL_DEVICE`` says otherwise, so the figures do not move with
+fp16 on a GPU.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.encoders import Segment
+from core.indexer import Encoders
+from core.library import Library, default_encoders
+from core.models import ModelStore
+from core.search import Query
+
+from .corpus import EvalQuery
+from .metrics import Ranked, recall_at
+
+
+def eval_device() -> str:
+    return os.environ.get("TROVE_EVAL_DEVICE", "cpu")
+
+
+class _CachedText:
+    """Wraps a TextEncoder; a single text (a query) is encoded once, batches pass through."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.dim = inner.dim
+        self._cache: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if len(texts) != 1:
+            return np.asarray(self.inner.encode(texts))
+        if texts[0] not in self._cache:
+            self._cache[texts[0]] = np.asarray(self.inner.encode(texts))
+        return self._cache[texts[0]].copy()
+
+
+class _CachedImage:
+    """Wraps an ImageEncoder; single query texts go through CLIP's text tower once."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.dim = inner.dim
+        self.image_size = inner.image_size
+        self._cache: dict[str, np.ndarray] = {}
+
+    def encode_images(self, pixels: np.ndarray) -> np.ndarray:
+        return np.asarray(self.inner.encode_images(pixels))
+
+    def encode_texts(self, texts: list[str]) -> np.ndarray:
+        if len(texts) != 1:
+            return np.asarray(self.inner.encode_texts(texts))
+        if texts[0] not in self._cache:
+            self._cache[texts[0]] = np.asarray(self.inner.encode_texts(texts))
+        return self._cache[texts[0]].copy()
+
+
+class _CachedSpeech:
+    """Wraps a Transcriber; each audio file is transcribed once (voice queries are re-run while tuning)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.model_id = inner.model_id
+        self._cache: dict[str, list[Segment]] = {}
+
+    def transcribe(self, path: str) -> list[Segment]:
+        if path not in self._cache:
+            self._cache[path] = list(self.inner.transcribe(path))
+        return list(self._cache[path])
+
+
+def caching_encoders(data_dir: Path, device: str) -> Encoders:
+    """The default encoders, with query-time results memoised (for re-running the same queries)."""
+    base = default_encoders(ModelStore(data_dir).clip(), device)
+
+    def image() -> Any:
+        inner = base.image
+        return None if inner is None else _CachedImage(inner)
+
+    return Encoders(lambda: _CachedText(base.text), image, lambda: _CachedSpeech(base.speech),
+                    text_model_id=base.text_model_id, text_dim=base.text_dim,
+                    visual_model_id=base.visual_model_id, visual_dim=base.visual_dim, device=device)
+
+
+def open_library(data_dir: Path, cache_queries: bool = False) -> Library:
+    if os.environ.get("TROVE_CLIP_WEIGHTS") != "random":
+        raise RuntimeError("set TROVE_CLIP_WEIGHTS=random before opening the eval library")
+    device = eval_device()
+    encoders = caching_encoders(data_dir, device) if cache_queries else None
+    return Library.open(data_dir, device=device, encoders=encoders)
+
+
+def index_corpus(lib: Library, root: Path) -> dict[str, Any]:
+    """Add ``root`` and index it; raise if anything failed (the corpus is all well-formed)."""
+    lib.add_root(root)
+    summary = lib.index()
+    failed = lib.catalog.failures()
+    if summary.failed or failed:
+        raise RuntimeError(f"indexing the eval corpus failed for some files: {failed}")
+    return summary.to_json()
+
+
+def run_queries(lib: Library, root: Path, queries: Sequence[EvalQuery]) -> list[Ranked]:
+    root = root.resolve()
+    out = []
+    for q in queries:
+        query = q.to_query(root)
+        resp = lib.search(query)
+        out.append(Ranked(q.qtype, q.label, tuple(str(root / e) for e in q.expected),
+                          tuple(r.path for r in resp.results), query.transcript))
+    return out
+
+
+def off_topic_counts(lib: Library, texts: Iterable[str]) -> dict[str, list[str]]:
+    """For each off-topic text, the files an unfiltered search returns (ideally none)."""
+    return {t: [r.path for r in lib.search(Query(text=t)).results] for t in texts}
+
+
+def misses(runs: Iterable[Ranked], k: int = 3) -> list[dict[str, Any]]:
+    """Queries whose relevant files are not all in the top k, for the report."""
+    out = []
+    for r in runs:
+        top = r.results[:k]
+        if recall_at(r.expected, r.results, k) < 1.0:
+            out.append({"type": r.qtype, "query": r.label, "transcript": r.transcript,
+                        "rank": r.first_rank, "expected": [Path(e).name for e in r.expected],
+                        "got": [Path(p).name for p in top]})
+    return out

@@ -1,0 +1,98 @@
+"""The command line contract other tools rely on, run as a real process with the real bundled models."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = REPO / "resources" / "sample-library"
+
+
+def trove(*args: str, data: Path) -> dict:
+    env = dict(os.environ, TROVE_CLIP_WEIGHTS="random", TROVE_DATA_DIR=str(data))
+    proc = subprocess.run([sys.executable, "-m", "core.cli", *args], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 1, f"--json must print exactly one JSON object on stdout, got: {proc.stdout[:500]}"
+    return json.loads(lines[0])
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    tmp = tmp_path_factory.mktemp("cli")
+    lib = tmp / "library"
+    shutil.copytree(SAMPLE, lib)
+    data = tmp / "data"
+    out = trove("--data-dir", str(data), "index", str(lib), "--json", data=tmp / "unused")
+    assert set(out) == {"added", "updated", "moved", "removed", "unchanged", "failed", "seconds", "device"}
+    assert (out["added"], out["failed"]) == (15, 0)
+    return lib, data
+
+
+def test_options_go_before_or_after_the_command(indexed: tuple[Path, Path]) -> None:
+    lib, data = indexed
+    out = trove("index", "--json", "--data-dir", str(data), data=Path("/nonexistent"))
+    assert (out["unchanged"], out["added"]) == (15, 0)
+    via_env = trove("--json", "status", data=data)  # TROVE_DATA_DIR when --data-dir is absent
+    assert via_env["counts"] == {"photo": 6, "note": 6, "recording": 3}
+
+
+def test_status_reports_models_roots_device_and_failures(indexed: tuple[Path, Path]) -> None:
+    lib, data = indexed
+    st = trove("status", "--json", data=data)
+    assert st["roots"] == [str(lib)]
+    assert st["models"]["text"]["present"] and st["models"]["speech"]["present"]
+    assert st["models"]["clip"]["source"].startswith("TROVE_CLIP_WEIGHTS=random")
+    assert st["device"].startswith("cpu") and st["failed"] == []
+
+
+def test_text_search_json_shape_and_filters(indexed: tuple[Path, Path]) -> None:
+    lib, data = indexed
+    out = trove("search", "loaf of bread with a starter", "--json", "--limit", "3", data=data)
+    assert out["query"]["text"] == "loaf of bread with a starter"
+    first = out["results"][0]
+    assert set(first) == {"path", "kind", "score", "why", "snippet", "start_s", "end_s"}
+    assert first["path"] == str(lib / "notes" / "sourdough-recipe.md") and first["kind"] == "note"
+    photos = trove("search", "bread", "--kind", "photo", "--json", "--limit", "20", data=data)["results"]
+    assert len(photos) == 6 and {r["kind"] for r in photos} == {"photo"}  # filters never hide files
+    dated = trove("search", "--kind", "photo", "--after", "2023-01-01", "--before", "2024-01-01", "--json",
+                  data=data)["results"]
+    assert sorted(Path(r["path"]).name for r in dated) == ["coffee-cup.jpg", "hubble-deep-field.jpg"]
+    space = trove("search", "photo", "--in", str(lib / "photos" / "space"), "--json", data=data)["results"]
+    assert len(space) == 3 and all("/photos/space/" in r["path"] for r in space)
+
+
+def test_voice_search_returns_transcript_and_the_recording(indexed: tuple[Path, Path]) -> None:
+    lib, data = indexed
+    out = trove("search", "--voice", str(lib / "recordings" / "dentist-reminder.wav"), "--json", data=data)
+    assert "dentist" in out["query"]["transcript"].lower()
+    top = out["results"][0]
+    assert top["path"].endswith("dentist-reminder.wav") and top["kind"] == "recording"
+    assert top["start_s"] == 0.0 and top["end_s"] > 5 and top["why"].startswith("said at")
+
+
+def test_image_search_finds_the_photo_itself(indexed: tuple[Path, Path]) -> None:
+    lib, data = indexed
+    probe = lib / "photos" / "pets" / "cat-chelsea.jpg"
+    out = trove("search", "--image", str(probe), "--json", "--limit", "3", data=data)
+    assert out["results"][0]["path"] == str(probe) and "visual match" in out["results"][0]["why"]
+
+
+def test_bad_arguments_give_clear_messages(tmp_path: Path) -> None:
+    env = dict(os.environ, TROVE_DATA_DIR=str(tmp_path / "d"))
+    proc = subprocess.run([sys.executable, "-m", "core.cli", "search", "--image", str(tmp_path / "nope.jpg")],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "nope.jpg: no such file" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "core.cli", "search", "x", "--after", "last week"],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "YYYY-MM-DD" in proc.stderr
