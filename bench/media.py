@@ -27,8 +27,13 @@ _CAMERAS = [("Apple", "iPhone 13"), ("Google", "Pixel 7"), ("Canon", "EOS R6"), 
 
 
 def photo_library(count: int) -> Path:
-    """A folder of ``count`` 12 MP JPEGs in album folders, generated on first use and cached."""
-    root = cache_dir(f"photos-v{_PHOTO_VERSION}-{count}")
+    """A folder of ``count`` 12 MP JPEGs in album folders, generated on first use and cached.
+
+    Photo ``i`` is the same bytes whatever ``count`` is: the images live once in a pool and each library
+    size is a folder of hard links to the first ``count`` of them (copies where links are not possible).
+    """
+    base = cache_dir(f"photos-v{_PHOTO_VERSION}")
+    root = base / f"library-{count}"
     manifest = root / "manifest.json"
     if manifest.exists():
         try:
@@ -37,18 +42,29 @@ def photo_library(count: int) -> Path:
                 return root
         except (OSError, ValueError, KeyError):
             pass
-    say("generating %d photos of %dx%d in %s (once; cached)", count, *PHOTO_SIZE, root)
-    for child in root.iterdir():
-        if child.is_dir():
-            shutil.rmtree(child)
-        else:
-            child.unlink()
+    pool = base / "pool"
+    pool.mkdir(exist_ok=True)
+    missing = [i for i in range(count) if not (pool / _pool_name(i)).is_file()]
+    if missing:
+        say("generating %d photos of %dx%d in %s (once; cached)", len(missing), *PHOTO_SIZE, pool)
+        workers = max(1, min(4, os.cpu_count() or 1))
+        with ThreadPoolExecutor(workers) as ex:
+            list(ex.map(lambda i: _write_photo(pool / _pool_name(i), i), missing))
+    shutil.rmtree(root, ignore_errors=True)
     rels = [f"{_ALBUMS[i % len(_ALBUMS)]}/IMG_{1000 + i:04d}.jpg" for i in range(count)]
-    workers = max(1, min(4, os.cpu_count() or 1))
-    with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(lambda t: _write_photo(root / t[1], t[0]), enumerate(rels)))
+    for i, rel in enumerate(rels):
+        dest = root / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(pool / _pool_name(i), dest)
+        except OSError:
+            shutil.copyfile(pool / _pool_name(i), dest)
     manifest.write_text(json.dumps({"files": rels}))
     return root
+
+
+def _pool_name(i: int) -> str:
+    return f"photo-{i:05d}.jpg"
 
 
 def photo_files(root: Path) -> list[Path]:

@@ -95,9 +95,18 @@ def fts_query(text: str) -> str | None:
     return " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
 
 
-_STOP = frozenset("""a an the and or of to in on at for with about from by is are was were be been it its this that
-these those my me i you your we our what where when which who how do does did find show photo photos picture
-pictures note notes recording recordings memo""".split())
+_STOP = frozenset("""
+a about above after again against all am an and any are aren as at be because been before being below between
+both but by can cannot could couldn did didn do does doesn doing don down during each few for from further had
+hadn has hasn have haven having he her here hers herself him himself his how i if in into is isn it its itself
+just let me more most mustn my myself no nor not now of off on once only or other ought our ours ourselves out
+over own same shan she should shouldn so some such than that the their theirs them themselves then there these
+they this those through to too under until up very was wasn we were weren what when where which while who whom
+why will with won would wouldn you your yours yourself yourselves also get got say said says tell told think
+thought know knew want wanted like thing things something anything one ones make made see find show look
+remember came come go went going check ask asked
+photo photos picture pictures pic pics image images note notes recording recordings memo memos voice
+""".split())
 
 
 def filter_sql(q: Query) -> tuple[str, list[Any]]:
