@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -52,6 +53,7 @@ class VectorIndex:
         self.text_dim = text_dim
         self.ndim = visual_dim + text_dim
         self.index = self._new()
+        self._lock = threading.RLock()  # the writer thread adds while search threads read
         tag = f"{visual_model}|{text_model}|{self.ndim}".encode()
         self._models_tag = hashlib.sha1(tag).hexdigest()[:10]
 
@@ -82,18 +84,21 @@ class VectorIndex:
         return True
 
     def rebuild(self, catalog: Catalog) -> None:
-        self.index = self._new()
+        index = self._new()
         for rows in catalog.iter_vectors():
             keys = np.array([r[0] for r in rows], dtype=np.uint64)
             mat = np.stack([self._fuse_row(r[1], r[2], r[3], r[4]) for r in rows])
-            self.index.add(keys, mat)
+            index.add(keys, mat)
+        with self._lock:
+            self.index = index
         log.info("rebuilt the vector index from the catalog: %d vectors", len(self.index))
 
     def save(self, catalog: Catalog) -> Path:
         generation = catalog.generation()
         path = self._file_for(generation)
         tmp = path.with_suffix(".tmp")
-        self.index.save(str(tmp))
+        with self._lock:
+            self.index.save(str(tmp))
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -112,14 +117,16 @@ class VectorIndex:
     def add(self, key: int, visual: np.ndarray | None, visual_model: str | None, textvec: np.ndarray | None,
             text_model: str | None) -> None:
         vec = self._fuse_row(visual, visual_model, textvec, text_model)
-        if self.index.contains(key):
-            self.index.remove(key)
-        self.index.add(key, vec)
+        with self._lock:
+            if self.index.contains(key):
+                self.index.remove(key)
+            self.index.add(key, vec)
 
     def remove(self, keys: Iterable[int]) -> None:
-        ks = [k for k in keys if self.index.contains(k)]
-        if ks:
-            self.index.remove(np.array(ks, dtype=np.uint64))
+        with self._lock:
+            ks = [k for k in keys if self.index.contains(k)]
+            if ks:
+                self.index.remove(np.array(ks, dtype=np.uint64))
 
     # -- search -------------------------------------------------------------------------------------
     def query_vector(self, visual_q: np.ndarray | None, text_q: np.ndarray | None, visual_weight: float,
@@ -133,22 +140,24 @@ class VectorIndex:
 
     def search(self, query: np.ndarray, count: int) -> list[tuple[int, float]]:
         """Top ``count`` chunks by inner product: (chunk id, score), best first."""
-        n = len(self.index)
-        if n == 0:
-            return []
-        count = min(count, n)
-        matches = self.index.search(query, count, exact=n <= EXACT_SEARCH_MAX)
+        with self._lock:
+            n = len(self.index)
+            if n == 0:
+                return []
+            matches = self.index.search(query, min(count, n), exact=n <= EXACT_SEARCH_MAX)
         return [(int(k), 1.0 - float(d)) for k, d in zip(matches.keys, matches.distances, strict=True)]
 
     def score(self, query: np.ndarray, keys: Sequence[int]) -> np.ndarray:
         """Exact scores of ``query`` against the given chunks (for filtered search)."""
         if not keys:
             return np.zeros(0, dtype=np.float32)
-        mat = self.index.get(np.array(keys, dtype=np.uint64))
+        with self._lock:
+            mat = self.index.get(np.array(keys, dtype=np.uint64))
         mat = np.asarray(mat, dtype=np.float32).reshape(len(keys), self.ndim)
         return mat @ query.astype(np.float32)
 
     def vector(self, key: int) -> np.ndarray | None:
-        if not self.index.contains(key):
-            return None
-        return np.asarray(self.index.get(key), dtype=np.float32).reshape(self.ndim)
+        with self._lock:
+            if not self.index.contains(key):
+                return None
+            return np.asarray(self.index.get(key), dtype=np.float32).reshape(self.ndim)
