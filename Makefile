@@ -27,14 +27,14 @@ system-deps:
 run: $(STAMP)
 	$(BIN)/python -m core.cli demo
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
 lint: $(STAMP)
-	$(BIN)/ruff check core tests bench
+	$(BIN)/ruff check core tests bench --output-format concise
 	$(BIN)/mypy
 
 clean-venv:

@@ -207,6 +207,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
+    from core.indexer import IndexSummary
     from core.watcher import Watcher
 
     lib = _open(args)
@@ -217,8 +218,10 @@ def cmd_watch(args: argparse.Namespace) -> int:
         summary = lib.index(progress=_Bar())
         sys.stderr.write(f"up to date ({summary.added} added, {summary.removed} removed); watching "
                          f"{', '.join(lib.roots())} (Ctrl+C to stop)\n")
-        watcher = Watcher(lib, on_update=lambda s: sys.stderr.write(
-            f"updated: +{s.added} ~{s.updated} >{s.moved} -{s.removed} !{s.failed}\n"))
+        def report(s: IndexSummary) -> None:
+            sys.stderr.write(f"updated: +{s.added} ~{s.updated} >{s.moved} -{s.removed} !{s.failed}\n")
+
+        watcher = Watcher(lib, on_update=report)
         watcher.start()
         try:
             while True:

@@ -55,7 +55,7 @@ class IndexSummary:
 
     def to_json(self) -> dict[str, Any]:
         return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in
-                ((f, getattr(self, f)) for f in self.__slots__)}  # type: ignore[attr-defined]
+                ((f, getattr(self, f)) for f in self.__slots__)}
 
 
 class Encoders:
@@ -82,15 +82,15 @@ class Encoders:
 
     @property
     def text(self) -> TextEncoder:
-        return self._get("text")  # type: ignore[no-any-return]
+        return self._get("text")
 
     @property
     def image(self) -> ImageEncoder | None:
-        return self._get("image")  # type: ignore[no-any-return]
+        return self._get("image")
 
     @property
     def speech(self) -> Transcriber:
-        return self._get("speech")  # type: ignore[no-any-return]
+        return self._get("speech")
 
 
 # -- work items passed between stages ------------------------------------------------------------------
@@ -212,7 +212,7 @@ class Indexer:
                 for path, reason in plan.failures:
                     writer.put(_Failed(path, reason, None, None))
                 self._pipeline(plan, reader, missing_by_hash, claimed, writer)
-                for path, row in plan.missing.items():
+                for path in plan.missing:
                     if path not in claimed:
                         writer.put(_Gone(path))
             finally:
@@ -368,7 +368,7 @@ class Indexer:
         tvecs = self.encoders.text.encode(texts) if texts else np.zeros((0, 0), np.float32)
         if image is not None:
             photos = [f for f in fresh if f.extracted.pixels is not None]
-            ivecs = image.encode_images(np.stack([f.extracted.pixels for f in photos])) if photos else None
+            ivecs = image.encode_images(np.stack([f.extracted.pixels for f in photos if f.extracted.pixels is not None])) if photos else None
             by_photo = {id(f): ivecs[i] for i, f in enumerate(photos)} if ivecs is not None else {}
             word_texts = [p.text for f in fresh if f.extracted.stat.kind is not Kind.PHOTO for p in f.extracted.passages]
             cvecs = image.encode_texts(word_texts) if word_texts else None

@@ -110,7 +110,8 @@ photo photos picture pictures pic pics image images note notes recording recordi
 
 
 def filter_sql(q: Query) -> tuple[str, list[Any]]:
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
     if q.kind is not None:
         clauses.append("f.kind = ?")
         params.append(str(q.kind))

@@ -73,13 +73,14 @@ def extract_photo(stat: FileStat, image_size: int | None, limit_megapixels: floa
         raise MediaError("not an image Trove can read (wrong extension or unsupported format)") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise MediaError(f"the image is corrupt or truncated ({exc})") from exc
+    shown: Image.Image = img
     try:
-        img = ImageOps.exif_transpose(img) or img
+        shown = ImageOps.exif_transpose(img) or img
     except Exception:  # a broken orientation tag must not lose the photo
         log.debug("ignoring a bad EXIF orientation in %s", stat.path)
-    rgb = img.convert("RGB")
+    rgb = shown.convert("RGB")
     meta = _exif_meta(exif)
-    meta.update(width=img.width, height=img.height)
+    meta.update(width=shown.width, height=shown.height)
     taken = meta.get("taken_at")
     date_ts = _parse_exif_date(taken) if taken else None
     thumb = rgb.copy()
