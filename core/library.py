@@ -122,6 +122,12 @@ class Library:
         """Bring the index up to date for ``paths`` (default: every root). Paths outside the roots are
         not indexed; use ``add_root`` first."""
         roots = self.roots()
+        offline = [r for r in roots if not os.path.isdir(r) and not os.path.isfile(r)]
+        for r in offline:
+            # An unplugged drive or unmounted share must not wipe what was indexed from it.
+            log.warning("library folder %s is not there (unplugged or unmounted?); keeping its files "
+                        "in the index until it is back or removed from the library", r)
+        roots = [r for r in roots if r not in offline]
         scopes = roots if paths is None else [p for p in (_norm(x) for x in paths) if _inside_any(p, roots)]
         with self._index_lock:
             return self.indexer.run(_outermost(scopes), progress, retry_failed)

@@ -178,3 +178,15 @@ def test_remove_root_forgets_its_files(tmp_path: Path, library: Library) -> None
     library.remove_root(root)
     assert library.status()["counts"] == {"photo": 0, "note": 0, "recording": 0}
     assert library.search(Query(text="dentist")).results == []
+
+
+def test_a_missing_root_keeps_its_files(tmp_path: Path, library: Library) -> None:
+    root = tmp_path / "usb-drive"
+    build(root)
+    library.add_root(root)
+    library.index()
+    os.replace(root, tmp_path / "unplugged")
+    s = library.index()
+    assert s.removed == 0 and library.status()["counts"]["note"] == 2
+    os.replace(tmp_path / "unplugged", root)
+    assert library.index().unchanged == 5
