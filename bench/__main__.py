@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _environment()
 
-    from bench.common import device, machine, now_iso, say, setup_logging
+    from bench.common import device, load_average, machine, now_iso, say, setup_logging
 
     setup_logging()
     names = [n for n in BENCHMARKS if not args.only or n in args.only]
@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     with _stdout_to_stderr():
         out["machine"] = machine()
         out["device"] = device()
+        out["load_average_start"] = load_average()
         for name in names:
             say("== %s%s", name, " (quick)" if args.quick else "")
             t0 = time.perf_counter()
@@ -84,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise RuntimeError(f"benchmark {name} reports keys already used: {sorted(clash)}")
             out.update(result)
             say("%s: %s", name, json.dumps(result))
+    out["load_average_end"] = load_average()
     out["total_bench_s"] = round(time.perf_counter() - t_all, 1)
     if failed:
         out["failed"] = failed

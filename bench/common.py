@@ -145,7 +145,17 @@ def machine() -> dict[str, Any]:
         "torch_version": torch.__version__,
         "python": platform.python_version(),
         "platform": platform.platform(),
+        # set before torch starts, these change CPU timings a lot on a busy machine
+        "env": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "MKL_NUM_THREADS")},
     }
+
+
+def load_average() -> list[float] | None:
+    """The 1, 5 and 15 minute load averages: other work on a shared machine shows here."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
 
 
 def device() -> str:

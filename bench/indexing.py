@@ -58,7 +58,9 @@ def run(quick: bool = False) -> dict[str, Any]:
             t0 = time.perf_counter()
             extracted = list(pool.map(lambda s: extract_photo(s, image.image_size), stats))
             decode_s = time.perf_counter() - t0
-        pixels = np.stack([ex.pixels for ex in extracted])
+        if any(ex.pixels is None for ex in extracted):
+            raise RuntimeError("extract_photo prepared no pixels")
+        pixels = np.stack([ex.pixels for ex in extracted if ex.pixels is not None])
         texts = [ex.passages[0].text for ex in extracted]
 
         def model_only() -> tuple[float, float]:
@@ -134,6 +136,8 @@ def run(quick: bool = False) -> dict[str, Any]:
         "pipeline_vs_model_ratio": rnd(pipe_rate / model_rate),
         "pipeline_vs_model_plus_text_ratio": rnd(pipe_rate / with_text_rate),
         "ratio_if_stages_serialised": rnd(serial_ratio),
+        # > 1: decoding overlapped the encoders; < 1: running them together lost time (threads fighting)
+        "pipeline_vs_serialised_stages": rnd(pipe_rate / (count / (model_s + text_s + decode_s))),
         "pipeline_encoder_busy_fraction": rnd(busy),
         "pipeline_image_encode_photos_per_s": rnd(count / image_in_pipe, 2),
         "pipeline_mean_image_batch": rnd(items / calls if calls else 0.0, 2),

@@ -12,6 +12,7 @@ catalog consistent and the vector cache detectably stale (it is then rebuilt at 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import queue
@@ -166,8 +167,10 @@ class Indexer:
         self._claim_lock = threading.Lock()
 
     # -- planning (stat only) ---------------------------------------------------------------------------
-    def plan(self, catalog: Catalog, scopes: Iterable[str], retry_failed: bool = False) -> _Plan:
+    def plan(self, catalog: Catalog, scopes: Iterable[str], retry_failed: bool = False,
+             roots: Iterable[str] = ()) -> _Plan:
         plan = _Plan()
+        roots = sorted(roots, key=len, reverse=True)  # innermost first
         image = self.encoders.image
         visual_model = image.model_id if image is not None else None
         for scope in scopes:
@@ -175,7 +178,9 @@ class Indexer:
             plan.failures.extend(found.failures)
             known = catalog.files_under(scope)
             failed = catalog.failures_under(scope)
+            root = next((r for r in roots if scope == r or scope.startswith(r.rstrip("/") + "/")), scope)
             for path, st in found.files.items():
+                st = dataclasses.replace(st, root=root)
                 row = known.get(path)
                 if row is not None and row.size_bytes == st.size_bytes and row.mtime_ns == st.mtime_ns:
                     if visual_model is not None and row.visual_pending:
@@ -193,14 +198,15 @@ class Indexer:
         return plan
 
     # -- the run ----------------------------------------------------------------------------------------
-    def run(self, scopes: list[str], progress: ProgressFn | None = None, retry_failed: bool = False) -> IndexSummary:
+    def run(self, scopes: list[str], progress: ProgressFn | None = None, retry_failed: bool = False,
+            roots: Iterable[str] = ()) -> IndexSummary:
         t0 = time.monotonic()
         summary = IndexSummary(device=self.encoders.device)
         reader = Catalog(self.catalog_path)
         try:
             emit = _Throttle(progress, self.encoders.device)
             emit.phase("scanning", 0, 0)
-            plan = self.plan(reader, scopes, retry_failed)
+            plan = self.plan(reader, scopes, retry_failed, roots)
             summary.unchanged = plan.unchanged
             missing_by_hash: dict[str, list[FileRow]] = {}
             for row in plan.missing.values():
@@ -408,7 +414,7 @@ class Indexer:
         image = self.encoders.image
         if item.stat.kind is Kind.PHOTO:
             # The photo's words come from its path: re-embed them (cheap); keep the pixels' vector.
-            text = photo_text(item.stat.path, meta, row[0])
+            text = photo_text(item.stat.path, meta, row[0], item.stat.root)
             chunks[0].text = text
             chunks[0].textvec = self.encoders.text.encode([text])[0]
             chunks[0].text_model = self.encoders.text.model_id
@@ -519,7 +525,7 @@ class _Writer(threading.Thread):
                         conn, path=item.stat.path, kind=item.stat.kind, size_bytes=item.stat.size_bytes,
                         mtime_ns=item.stat.mtime_ns, content_hash=item.content_hash, date_ts=item.date_ts,
                         meta=item.meta, thumbnail=item.thumbnail, visual_pending=item.visual_pending,
-                        chunks=item.chunks, name=name_words(item.stat.path),
+                        chunks=item.chunks, name=name_words(item.stat.path, item.stat.root),
                     )
                     adds.extend(chunk_rows)
                     counts[item.counted_as] = counts.get(item.counted_as, 0) + 1

@@ -15,7 +15,7 @@ from core.device import DeviceChoice, choose_device
 from core.indexer import Encoders, Indexer, IndexSummary, ProgressFn
 from core.models import ClipWeights, ModelStore
 from core.scanner import DEFAULT_EXCLUDES
-from core.search import FusionWeights, Query, QueryVectors, Searcher, fts_query
+from core.search import FusionWeights, Query, QueryVectors, Searcher, keyword_terms
 from core.types import SearchResult
 from core.vectors import VectorIndex
 
@@ -130,7 +130,7 @@ class Library:
         roots = [r for r in roots if r not in offline]
         scopes = roots if paths is None else [p for p in (_norm(x) for x in paths) if _inside_any(p, roots)]
         with self._index_lock:
-            return self.indexer.run(_outermost(scopes), progress, retry_failed)
+            return self.indexer.run(_outermost(scopes), progress, retry_failed, roots)
 
     # -- search --------------------------------------------------------------------------------------
     def search(self, query: Query) -> SearchResponse:
@@ -140,10 +140,12 @@ class Library:
 
     def query_vectors(self, q: Query) -> QueryVectors:
         image = self.encoders.image
+        words = q.text
         if q.voice_path:
-            segments = self.encoders.speech.transcribe(q.voice_path)
-            q.transcript = " ".join(s.text for s in segments).strip()
-            q.text = " ".join(x for x in (q.text, q.transcript) if x) or None
+            if q.transcript is None:  # a Query searched again keeps its transcript
+                segments = self.encoders.speech.transcribe(q.voice_path)
+                q.transcript = " ".join(s.text for s in segments).strip()
+            words = " ".join(x for x in (q.text, q.transcript) if x) or None
         if q.like_path:
             return self._like_vectors(q)
         visual = text = None
@@ -164,17 +166,17 @@ class Library:
                 raise MediaError(f"{q.image_path}: cannot read the query image ({exc})") from exc
             visual = image.encode_images(pixels)[0]
             mode = "image"
-        if q.text and q.text.strip():
-            text = self.encoders.text.encode([q.text])[0]
+        if words and words.strip():
+            text = self.encoders.text.encode([words])[0]
             if image is not None and visual is None:
-                visual = image.encode_texts([q.text])[0]
+                visual = image.encode_texts([words])[0]
         if mode == "image":
             vw, tw = 1.0, (0.5 if text is not None else 0.0)
         else:
             vw, tw = self.weights.text_query_visual, self.weights.text_query_text
         if visual is None and text is None:
             mode = "filter"
-        return QueryVectors(visual, text, vw, tw, fts_query(q.text) if q.text else None, mode)
+        return QueryVectors(visual, text, vw, tw, keyword_terms(words) if words else [], mode)
 
     def _like_vectors(self, q: Query) -> QueryVectors:
         path = _norm(q.like_path or "")
@@ -187,7 +189,7 @@ class Library:
         vecs = [v for v in (self.vectors.vector(i) for i in ids) if v is not None]
         mean = sum(vecs[1:], vecs[0]) / len(vecs)
         d = self.vectors.visual_dim
-        return QueryVectors(mean[:d], mean[d:], 1.0, 1.0, None, "like", ids)
+        return QueryVectors(mean[:d], mean[d:], 1.0, 1.0, [], "like", ids)
 
     def clip_hint(self) -> str:
         return ("CLIP weights are missing: photos are searchable by their names and dates only. "

@@ -25,14 +25,21 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class FusionWeights:
-    """Chosen by measurement on tests/eval (``python -m tests.eval.tune``); see the README's figures."""
+    """Chosen by measurement on tests/eval (``python -m tests.eval.tune --wide``, 420 settings, CLIP with
+    random weights). Among settings within one missed query of the best recall@3, this one has the best
+    MRR: recall@3 0.996 and MRR 0.965 over the query types, against recall@3 1.000 / MRR 0.888 for the
+    recall-first best (keyword_weight 0.3). Keywords then mostly decide the no-match cut-off (a rare word
+    like "banneton" is found although its sentence-embedding similarity is 0.15) and break ties.
+    ``text_query_visual`` was measured with random CLIP weights, where it is noise; revisit with real ones."""
 
-    text_query_visual: float = 0.35  # a for text queries: CLIP text->image/passage similarity
+    text_query_visual: float = 0.2  # a for text queries: CLIP text->image/passage similarity
     text_query_text: float = 1.0  # b for text queries: sentence-embedding similarity
-    rrf_k: float = 20.0  # reciprocal rank fusion constant
-    keyword_weight: float = 1.0  # weight of the keyword ranking in the fusion
-    min_text_score: float = 0.18  # below this (and no keyword hit), an unfiltered result is dropped
+    rrf_k: float = 5.0  # reciprocal rank fusion constant
+    keyword_weight: float = 0.1  # weight of the keyword ranking in the fusion
+    min_text_score: float = 0.22  # below this (and no keyword hit), an unfiltered text result is dropped
     vector_candidates: int = 400  # chunks taken from the vector index before grouping by file
+    keyword_max_df_fraction: float = 0.2  # a word in more than this share of passages is not a keyword...
+    keyword_min_df: int = 5  # ...unless it is in at most this many (small libraries)
 
 
 @dataclass(slots=True)
@@ -68,7 +75,7 @@ class QueryVectors:
     text: np.ndarray | None
     visual_weight: float
     text_weight: float
-    keywords: str | None
+    keywords: list[str]  # keyword_terms() of the query's words
     mode: str  # text | image | voice | like | filter
     own_chunks: set[int] = field(default_factory=set)  # "more like this": leave the file itself out
 
@@ -77,7 +84,7 @@ class QueryVectors:
 class _Candidate:
     file_id: int
     chunk_id: int
-    vscore: float = -1.0
+    vscore: float | None = None  # best fused vector score among its chunks, None if not a vector hit
     tscore: float = 0.0  # text-space part of the score, for the cut-off and "why"
     kw_rank: int | None = None
     v_rank: int | None = None
@@ -87,12 +94,14 @@ class _Candidate:
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def fts_query(text: str) -> str | None:
+def keyword_terms(text: str) -> list[str]:
+    """The words of a query worth matching as keywords: no stop words, no duplicates."""
+    return list(dict.fromkeys(w for w in _WORD.findall(text.lower()) if len(w) > 1 and w not in _STOP))
+
+
+def fts_query(terms: list[str]) -> str | None:
     """A safe FTS5 query: each word quoted, OR'ed (the porter tokenizer matches word forms)."""
-    words = [w for w in _WORD.findall(text.lower()) if len(w) > 1 and w not in _STOP]
-    if not words:
-        return None
-    return " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+    return " OR ".join(f'"{w}"' for w in terms) or None
 
 
 _STOP = frozenset("""
@@ -142,20 +151,21 @@ class Searcher:
             qvec = self.vectors.query_vector(qv.visual, qv.text, qv.visual_weight, qv.text_weight)
             for chunk_id, file_id, score in self._vector_hits(qvec, q, where, params, qv.own_chunks):
                 c = cands.get(file_id)
-                if c is None or score > c.vscore:
+                if c is None or c.vscore is None or score > c.vscore:
                     t = self._text_part(chunk_id, qv) if qv.text is not None else 0.0
                     if c is None:
                         cands[file_id] = _Candidate(file_id, chunk_id, score, t)
                     else:
                         c.chunk_id, c.vscore, c.tscore = chunk_id, score, t
-        if qv.keywords:
+        match = fts_query(self._distinctive(qv.keywords))
+        if match:
             sql = (
                 "SELECT c.id, c.file_id, snippet(chunks_fts, 0, '[', ']', '…', 16) FROM chunks_fts "
                 "JOIN chunks c ON c.id = chunks_fts.rowid JOIN files f ON f.id = c.file_id "
                 f"WHERE chunks_fts MATCH ? AND {where} ORDER BY bm25(chunks_fts, 1.0, 2.0) LIMIT 200"
             )
             rank = 0
-            for chunk_id, file_id, snip in self.conn.execute(sql, [qv.keywords, *params]):
+            for chunk_id, file_id, snip in self.conn.execute(sql, [match, *params]):
                 if chunk_id in qv.own_chunks:
                     continue
                 c = cands.get(file_id)
@@ -170,8 +180,8 @@ class Searcher:
             for file_id, chunk_id in self.conn.execute(
                 f"SELECT f.id, MIN(c.id) FROM files f JOIN chunks c ON c.file_id=f.id WHERE {where} "
                 "GROUP BY f.id ORDER BY f.date_ts DESC LIMIT ?", [*params, q.limit]):
-                cands[file_id] = _Candidate(file_id, chunk_id, 0.0)
-        by_vec = sorted((c for c in cands.values() if c.vscore > -1.0), key=lambda c: -c.vscore)
+                cands[file_id] = _Candidate(file_id, chunk_id)
+        by_vec = sorted((c for c in cands.values() if c.vscore is not None), key=lambda c: -(c.vscore or 0.0))
         for i, c in enumerate(by_vec, 1):
             c.v_rank = i
         k = self.w.rrf_k
@@ -182,8 +192,22 @@ class Searcher:
             s = (1.0 / (k + c.v_rank) if c.v_rank else 0.0) + (
                 self.w.keyword_weight / (k + c.kw_rank) if c.kw_rank else 0.0)
             scored.append((s, c))
-        scored.sort(key=lambda t: (-t[0], -t[1].vscore))
+        scored.sort(key=lambda t: (-t[0], -(t[1].vscore or 0.0)))
         return [self._result(c, s, qv) for s, c in scored[: q.limit]]
+
+    def _distinctive(self, terms: list[str]) -> list[str]:
+        """Drop words found in many passages ("water", "stop"): a hit on one of them says little, and
+        rank fusion would otherwise let it beat the best semantic match."""
+        if not terms:
+            return []
+        total = int(self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+        cap = max(self.w.keyword_min_df, self.w.keyword_max_df_fraction * total)
+        keep = []
+        for t in terms:
+            df = self.conn.execute("SELECT COUNT(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (f'"{t}"',)).fetchone()[0]
+            if 0 < df <= cap:
+                keep.append(t)
+        return keep
 
     def _vector_hits(self, qvec: np.ndarray, q: Query, where: str, params: list[Any],
                      exclude: set[int]) -> list[tuple[int, int, float]]:
@@ -219,16 +243,16 @@ class Searcher:
         reasons = []
         if kind is Kind.PHOTO:
             if qv.mode in ("image", "like"):
-                reasons.append(f"looks similar (visual match {c.vscore:.2f})")
+                reasons.append(f"looks similar (visual match {c.vscore or 0.0:.2f})")
             elif c.v_rank:
-                reasons.append(f"described by its name, date and camera (match {c.vscore:.2f})")
+                reasons.append(f"described by its name, date and camera (match {c.vscore or 0.0:.2f})")
             snippet = text
         elif kind is Kind.RECORDING:
             if start_s is not None:
                 reasons.append(f"said at {_clock(start_s)}–{_clock(end_s or start_s)}")
             snippet = text
         else:
-            reasons.append("note passage" + (f" (match {c.vscore:.2f})" if c.v_rank else ""))
+            reasons.append("note passage" + (f" (match {c.vscore or 0.0:.2f})" if c.v_rank else ""))
             snippet = _trim(text)
         if c.kw_rank is not None and c.kw_snippet:
             words = sorted({w.lower() for w in re.findall(r"\[([^\]]+)\]", c.kw_snippet)})

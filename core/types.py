@@ -48,6 +48,7 @@ class FileStat:
     kind: Kind
     size_bytes: int
     mtime_ns: int
+    root: str = ""  # the library folder it was found under: its name words start below it
 
 
 @dataclass(slots=True)

@@ -38,7 +38,10 @@ class WhisperTranscriber:
             raise MediaError(f"cannot decode the audio ({type(exc).__name__}: {exc}); the file may be corrupt") from exc
         if audio.size == 0:
             raise MediaError("the audio is empty; nothing to transcribe")
+        import ctranslate2
+
         with self._lock:
+            ctranslate2.set_random_seed(0)  # temperature fallback samples: same file, same transcript
             segments, _info = self.model.transcribe(
                 audio, language="en", beam_size=5, condition_on_previous_text=False, vad_filter=False
             )

@@ -92,7 +92,7 @@ def extract_photo(stat: FileStat, image_size: int | None, limit_megapixels: floa
     return Extracted(
         stat=stat,
         content_hash=digest,
-        passages=[Passage(photo_text(stat.path, meta, when))],
+        passages=[Passage(photo_text(stat.path, meta, when, stat.root))],
         date_ts=when,
         meta=meta,
         pixels=pixels,
@@ -100,10 +100,10 @@ def extract_photo(stat: FileStat, image_size: int | None, limit_megapixels: floa
     )
 
 
-def photo_text(path: str, meta: dict[str, Any], date_ts: float) -> str:
+def photo_text(path: str, meta: dict[str, Any], date_ts: float, root: str = "") -> str:
     """What describes a photo in words: folders, file name, when, camera, place."""
     d = datetime.fromtimestamp(date_ts)
-    bits = [f"Photo {name_words(path)}", f"taken {d.day} {_MONTHS[d.month - 1]} {d.year}"]
+    bits = [f"Photo {name_words(path, root)}", f"taken {d.day} {_MONTHS[d.month - 1]} {d.year}"]
     camera = " ".join(x for x in (meta.get("make"), meta.get("model")) if x)
     if camera:
         bits.append(f"camera {camera}")

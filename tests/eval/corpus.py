@@ -13,7 +13,6 @@ recording queries are returned (``have_espeak()`` says which); the tests that ne
 from __future__ import annotations
 
 import os
-import random
 import shutil
 import subprocess
 from dataclasses import dataclass, field

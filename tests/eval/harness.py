@@ -3,8 +3,8 @@
 Shared by ``test_retrieval.py`` and ``tune.py``. CLIP runs with seeded random weights
 (``TROVE_CLIP_WEIGHTS=random``; the caller sets it before ``open_library``), so photos can only be found by
 their text signals (folder and file names, EXIF date and camera). Text and speech use the real bundled
-models. The device is the CPU unless ``TROVE_EVAL_DEVICE`` says otherwise, so the figures do not move with
-fp16 on a GPU.
+models, wrapped so that re-running a query costs only the search and transcripts are reproducible. The
+device is the CPU unless ``TROVE_EVAL_DEVICE`` says otherwise, so the figures do not move with fp16 on a GPU.
 """
 
 from __future__ import annotations
@@ -69,7 +69,11 @@ class _CachedImage:
 
 
 class _CachedSpeech:
-    """Wraps a Transcriber; each audio file is transcribed once (voice queries are re-run while tuning)."""
+    """Wraps a Transcriber; each audio file is transcribed once (voice queries are re-run while tuning).
+
+    Whisper falls back to sampling at higher temperatures when a decode looks poor, and CTranslate2's
+    sampler is unseeded, so the same file can give different transcripts from run to run. Seeding it before
+    each file makes every transcript a function of the audio alone."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
@@ -78,12 +82,18 @@ class _CachedSpeech:
 
     def transcribe(self, path: str) -> list[Segment]:
         if path not in self._cache:
+            import ctranslate2
+
+            ctranslate2.set_random_seed(WHISPER_SEED)
             self._cache[path] = list(self.inner.transcribe(path))
         return list(self._cache[path])
 
 
-def caching_encoders(data_dir: Path, device: str) -> Encoders:
-    """The default encoders, with query-time results memoised (for re-running the same queries)."""
+WHISPER_SEED = 0
+
+
+def eval_encoders(data_dir: Path, device: str) -> Encoders:
+    """The default encoders, wrapped: query encodings and transcripts memoised, Whisper seeded."""
     base = default_encoders(ModelStore(data_dir).clip(), device)
 
     def image() -> Any:
@@ -95,12 +105,12 @@ def caching_encoders(data_dir: Path, device: str) -> Encoders:
                     visual_model_id=base.visual_model_id, visual_dim=base.visual_dim, device=device)
 
 
-def open_library(data_dir: Path, cache_queries: bool = False) -> Library:
+def open_library(data_dir: Path) -> Library:
+    """``Library.open`` with the default models (see ``eval_encoders``) on ``eval_device()``."""
     if os.environ.get("TROVE_CLIP_WEIGHTS") != "random":
         raise RuntimeError("set TROVE_CLIP_WEIGHTS=random before opening the eval library")
     device = eval_device()
-    encoders = caching_encoders(data_dir, device) if cache_queries else None
-    return Library.open(data_dir, device=device, encoders=encoders)
+    return Library.open(data_dir, device=device, encoders=eval_encoders(data_dir, device))
 
 
 def index_corpus(lib: Library, root: Path) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from core.encoders import Segment
 from core.media import name_words
 from core.media.notes import decode_text, split_passages
 from core.media.recordings import windows
-from core.search import fts_query
+from core.search import fts_query, keyword_terms
 
 
 def test_split_passages_packs_paragraphs_and_cuts_long_ones_with_overlap() -> None:
@@ -39,10 +39,13 @@ def test_windows_of_nothing_is_nothing() -> None:
     assert windows([]) == []
 
 
-def test_name_words_uses_folders_and_stem() -> None:
+def test_name_words_uses_folders_below_the_root_and_stem() -> None:
     assert name_words("/home/a/Holidays/Beach_trip-2023/IMG_0042.jpg") == "a Holidays Beach trip 2023 IMG 0042"
+    assert name_words("/home/a/Pics/Holidays/Beach_trip-2023/IMG_0042.jpg", "/home/a/Pics") == \
+        "Holidays Beach trip 2023 IMG 0042"
+    assert name_words("/home/a/Pics/IMG_0042.jpg", "/home/a/Pics") == "IMG 0042"
 
 
 def test_fts_query_is_safe_and_drops_stop_words() -> None:
-    assert fts_query('photos of the "beach" OR NEAR(x)') == '"beach" OR "near"'
-    assert fts_query("the of a") is None
+    assert fts_query(keyword_terms('photos of the "beach" OR NEAR(x)')) == '"beach" OR "near"'
+    assert fts_query(keyword_terms("the of a")) is None
