@@ -13,6 +13,7 @@ catalog consistent and the vector cache detectably stale (it is then rebuilt at 
 from __future__ import annotations
 
 import dataclasses
+import filecmp
 import logging
 import os
 import queue
@@ -266,7 +267,8 @@ class Indexer:
                                 claimed.add(row.path)
                                 return _Reuse(st, row, row.path, old is not None)
                     for row in present_with(digest):
-                        if row.path != st.path and row.kind == st.kind and not row.visual_pending:
+                        if (row.path != st.path and row.kind == st.kind and not row.visual_pending
+                                and _same_bytes(row.path, st.path)):
                             return _Reuse(st, row, None, old is not None)
                 extracted = self._extract(st, image_size, digest)
                 return _Fresh(extracted, None, old is not None)
@@ -425,6 +427,14 @@ class Indexer:
         pending = image is None or any(ch.visual_model != image.model_id for ch in chunks)
         return _Write(item.stat, row[3], row[0], meta, row[2], pending, chunks, item.replaces,
                       "moved" if item.replaces else ("updated" if item.existed else "added"))
+
+
+def _same_bytes(a: str, b: str) -> bool:
+    """The content hash samples a file; before reusing a copy's vectors, compare the two in full."""
+    try:
+        return filecmp.cmp(a, b, shallow=False)
+    except OSError:
+        return False
 
 
 def _public_meta(meta: dict[str, Any]) -> dict[str, Any]:

@@ -190,3 +190,22 @@ def test_a_missing_root_keeps_its_files(tmp_path: Path, library: Library) -> Non
     assert s.removed == 0 and library.status()["counts"]["note"] == 2
     os.replace(tmp_path / "unplugged", root)
     assert library.index().unchanged == 5
+
+
+def test_same_sampled_hash_but_different_middle_is_not_a_copy(tmp_path: Path, library: Library,
+                                                               encoders: FakeEncoders) -> None:
+    root = tmp_path / "lib"
+    words = " ".join(f"w{i}" for i in range(60_000))  # > 192 KiB: hashed by head, middle and tail only
+    a = make_note(root / "a.md", "alpha " + words)
+    library.add_root(root)
+    library.index()
+    data = bytearray(a.read_bytes())
+    data[100_000:100_007] = b"zebra  "  # outside the three sampled pieces
+    (root / "b.md").write_bytes(bytes(data))
+    from core.scanner import content_hash
+
+    assert content_hash(str(a), a.stat().st_size) == content_hash(str(root / "b.md"), len(data))
+    texts = encoders.fake_text.texts
+    assert library.index().added == 1
+    assert encoders.fake_text.texts > texts  # encoded, not copied from a.md
+    assert library.search(Query(text="zebra")).results[0].path.endswith("b.md")
