@@ -308,9 +308,11 @@ class Indexer:
                     for f in pending:
                         f.cancel()
                     return
+                # A full batch (the decode pool runs ahead by a whole window, so this rarely waits): small
+                # batches cost the encoder more than the wait does.
                 batch = [pending.popleft().result()]
                 refill()
-                while pending and len(batch) < self.photo_batch and pending[0].done():
+                while pending and len(batch) < self.photo_batch:
                     batch.append(pending.popleft().result())
                     refill()
                 self._encode_batch(batch, reader, writer)
@@ -498,7 +500,7 @@ class _Writer(threading.Thread):
             while not stop:
                 items = [self.queue.get()]
                 deadline = time.monotonic() + 0.25
-                while len(items) < 64 and time.monotonic() < deadline:
+                while len(items) < 64 and items[-1] is not self._stop_token and time.monotonic() < deadline:
                     try:
                         items.append(self.queue.get(timeout=max(0.0, deadline - time.monotonic())))
                     except queue.Empty:

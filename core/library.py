@@ -73,7 +73,7 @@ class Library:
         vectors = VectorIndex(data_dir, encoders.visual_model_id, encoders.visual_dim, encoders.text_model_id,
                               encoders.text_dim)
         if vectors.open(catalog):
-            vectors.save(catalog)
+            vectors.save(catalog, force=True)
         return cls(data_dir, catalog, vectors, encoders, models, clip, choice)
 
     def close(self) -> None:

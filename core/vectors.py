@@ -93,9 +93,13 @@ class VectorIndex:
             self.index = index
         log.info("rebuilt the vector index from the catalog: %d vectors", len(self.index))
 
-    def save(self, catalog: Catalog) -> Path:
+    def save(self, catalog: Catalog, force: bool = False) -> Path:
+        """Write the index for the catalog's current generation (nothing to do if that file exists,
+        unless ``force``: after a rebuild the existing file was the damaged one)."""
         generation = catalog.generation()
         path = self._file_for(generation)
+        if path.exists() and not force:
+            return path
         tmp = path.with_suffix(".tmp")
         with self._lock:
             self.index.save(str(tmp))

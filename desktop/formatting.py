@@ -1,0 +1,52 @@
+"""How numbers, dates and metadata read in the app."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+
+def clock(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def format_day(ts: float) -> str:
+    d = datetime.fromtimestamp(ts)
+    return f"{d.day} {d:%b %Y}"
+
+
+def camera_text(meta: dict[str, Any]) -> str:
+    """"Canon" + "Canon EOS 80D" -> "Canon EOS 80D"; "Google" + "Pixel 6" -> "Google Pixel 6"."""
+    make = str(meta.get("make") or "").strip()
+    model = str(meta.get("model") or "").strip()
+    if make and model.lower().startswith(make.lower()):
+        return model
+    return " ".join(x for x in (make, model) if x)
+
+
+def taken_text(meta: dict[str, Any], date_ts: float | None) -> str:
+    taken = meta.get("taken_at")
+    if isinstance(taken, str):
+        for fmt in ("%Y:%m:%d %H:%M:%S", "%Y-%m-%d %H:%M:%S"):
+            try:
+                d = datetime.strptime(taken[:19], fmt)
+            except ValueError:
+                continue
+            return f"{d.day} {d:%B %Y, %H:%M}"
+    return f"{format_day(date_ts)} (file date)" if date_ts else ""
+
+
+def duration_text(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    s = int(round(seconds))
+    if s >= 3600:
+        return f"{s // 3600} h {s // 60 % 60:02d} min"
+    if s >= 60:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s} s"
+
+
+def count_text(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"

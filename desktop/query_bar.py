@@ -1,0 +1,299 @@
+"""The query bar: one search field (typing searches after a pause, Enter searches now, Esc clears), the
+query image or "more like this" file as a removable chip inside it, buttons for image and voice queries,
+and the kind filter."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QPixmap
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.types import Kind
+from desktop import theme
+
+DEBOUNCE_MS = 250
+
+
+class SearchField(QLineEdit):
+    """A line edit that hands image pastes, arrow-down and Esc to the bar instead of handling them."""
+
+    paste_requested = Signal()  # Ctrl+V: the bar decides whether the clipboard holds an image
+    escape_pressed = Signal()
+    down_pressed = Signal()
+    focus_changed = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("SearchField")
+        self.setAcceptDrops(False)  # file drops go to the window (image queries), not into the text
+        self.image_paste_handler: object = None
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Paste):
+            self.paste_requested.emit()
+            return
+        if event.key() == Qt.Key.Key_Escape:
+            self.escape_pressed.emit()
+            return
+        if event.key() == Qt.Key.Key_Down:
+            self.down_pressed.emit()
+            return
+        super().keyPressEvent(event)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.focus_changed.emit(True)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.focus_changed.emit(False)
+
+
+class QueryChip(QFrame):
+    """"[thumbnail] name.jpg ×": the image (or file) the query is about."""
+
+    removed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Chip")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(4, 2, 4, 2)
+        lay.setSpacing(5)
+        self.thumb = QLabel()
+        self.thumb.setFixedSize(20, 20)
+        self.thumb.setScaledContents(False)
+        self.label = QLabel()
+        self.close_button = QToolButton()
+        self.close_button.setIcon(theme.icon("close", theme.MUTED, 12))
+        self.close_button.setIconSize(theme.ICON_SIZE * 0.7)
+        self.close_button.setToolTip("Remove from the query")
+        self.close_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.close_button.clicked.connect(self.removed)
+        lay.addWidget(self.thumb)
+        lay.addWidget(self.label)
+        lay.addWidget(self.close_button)
+        self.path: str | None = None
+
+    def show_for(self, path: str, prefix: str, pixmap: QPixmap | None) -> None:
+        self.path = path
+        name = os.path.basename(path)
+        fm = self.label.fontMetrics()
+        self.label.setText(fm.elidedText(f"{prefix}{name}", Qt.TextElideMode.ElideMiddle, 180))
+        self.setToolTip(path)
+        self.set_pixmap(pixmap)
+        self.show()
+
+    def set_pixmap(self, pixmap: QPixmap | None) -> None:
+        if pixmap is None or pixmap.isNull():
+            self.thumb.setPixmap(theme.pixmap("photo", theme.ACCENT, 16))
+        else:
+            side = min(pixmap.width(), pixmap.height())
+            square = pixmap.copy((pixmap.width() - side) // 2, (pixmap.height() - side) // 2, side, side)
+            self.thumb.setPixmap(square.scaled(20, 20, Qt.AspectRatioMode.IgnoreAspectRatio,
+                                               Qt.TransformationMode.SmoothTransformation))
+
+    def clear(self) -> None:
+        self.path = None
+        self.hide()
+
+
+class KindFilter(QWidget):
+    """All · Photos · Notes · Recordings, as a segmented control (Alt+1..4)."""
+
+    changed = Signal()
+
+    CHOICES: tuple[tuple[str, Kind | None], ...] = (
+        ("All", None), ("Photos", Kind.PHOTO), ("Notes", Kind.NOTE), ("Recordings", Kind.RECORDING))
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("KindFilter")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(4)
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(True)
+        self.buttons: dict[Kind | None, QToolButton] = {}
+        for i, (label, kind) in enumerate(self.CHOICES):
+            b = QToolButton()
+            b.setText(label)
+            b.setCheckable(True)
+            b.setCursor(Qt.CursorShape.PointingHandCursor)
+            b.setToolTip(f"Show {label.lower() if kind else 'every kind'} (Alt+{i + 1})")
+            b.setShortcut(QKeySequence(f"Alt+{i + 1}"))
+            self.group.addButton(b, i)
+            lay.addWidget(b)
+            self.buttons[kind] = b
+        self.buttons[None].setChecked(True)
+        self.group.idClicked.connect(lambda _id: self.changed.emit())
+
+    def kind(self) -> Kind | None:
+        return self.CHOICES[max(0, self.group.checkedId())][1]
+
+    def set_kind(self, kind: Kind | None) -> None:
+        if self.kind() != kind:
+            self.buttons[kind].setChecked(True)
+            self.changed.emit()
+
+
+class QueryBar(QWidget):
+    search_requested = Signal()  # the query changed (debounced) or Enter was pressed
+    cleared = Signal()
+    paste_requested = Signal()
+    pick_image_requested = Signal()
+    voice_file_requested = Signal()
+    record_requested = Signal()
+    focus_results_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("TopBar")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(16, 12, 16, 8)
+        outer.setSpacing(8)
+
+        self.box = QFrame()
+        self.box.setObjectName("SearchBox")
+        box = QHBoxLayout(self.box)
+        box.setContentsMargins(10, 2, 6, 2)
+        box.setSpacing(6)
+        glass = QLabel()
+        glass.setPixmap(theme.pixmap("search", theme.FAINT, 18))
+        self.chip = QueryChip()
+        self.chip.hide()
+        self.field = SearchField()
+        self.field.setPlaceholderText("Search photos, notes and recordings")
+        self.field.setClearButtonEnabled(False)
+        self.field.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.image_button = self._tool("photo", "Search by image… (or drop or paste one)")
+        self.voice_button = self._tool("audio-file", "Search by voice file…")
+        self.mic_button = self._tool("mic", "Search by voice: record from the microphone")
+        box.addWidget(glass)
+        box.addWidget(self.chip)
+        box.addWidget(self.field, 1)
+        box.addWidget(self.image_button)
+        box.addWidget(self.voice_button)
+        box.addWidget(self.mic_button)
+        outer.addWidget(self.box)
+
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        self.kinds = KindFilter()
+        self.count = QLabel()
+        self.count.setObjectName("ResultCount")
+        row.addWidget(self.kinds)
+        row.addStretch(1)
+        row.addWidget(self.count)
+        outer.addLayout(row)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self.search_requested)
+        self.field.textEdited.connect(lambda _t: self._timer.start())
+        self.field.returnPressed.connect(self.search_now)
+        self.field.escape_pressed.connect(self.clear)
+        self.field.down_pressed.connect(self.focus_results_requested)
+        self.field.paste_requested.connect(self.paste_requested)
+        self.field.focus_changed.connect(self._set_focused)
+        self.chip.removed.connect(self._chip_removed)
+        self.kinds.changed.connect(self.search_now)
+        self.image_button.clicked.connect(self.pick_image_requested)
+        self.voice_button.clicked.connect(self.voice_file_requested)
+        self.mic_button.clicked.connect(self.record_requested)
+        self._image: str | None = None
+        self._like: str | None = None
+        self.box.installEventFilter(self)
+
+    def _tool(self, icon_name: str, tip: str) -> QToolButton:
+        b = QToolButton()
+        b.setIcon(theme.icon(icon_name, theme.MUTED, 18))
+        b.setIconSize(theme.ICON_SIZE)
+        b.setToolTip(tip)
+        b.setAccessibleName(tip.rstrip("…"))
+        b.setCursor(Qt.CursorShape.PointingHandCursor)
+        b.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        return b
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.box and event.type() == QEvent.Type.MouseButtonPress:
+            self.field.setFocus()
+        return super().eventFilter(watched, event)
+
+    def _set_focused(self, focused: bool) -> None:
+        self.box.setProperty("focused", focused)
+        self.box.style().unpolish(self.box)
+        self.box.style().polish(self.box)
+
+    # -- the query's parts ----------------------------------------------------------------------------
+    def text(self) -> str:
+        return self.field.text().strip()
+
+    def image_path(self) -> str | None:
+        return self._image
+
+    def like_path(self) -> str | None:
+        return self._like
+
+    def kind(self) -> Kind | None:
+        return self.kinds.kind()
+
+    def is_empty(self) -> bool:
+        return not self.text() and self._image is None and self._like is None
+
+    def set_image(self, path: str, pixmap: QPixmap | None = None) -> None:
+        self._image, self._like = path, None
+        self.chip.show_for(path, "", pixmap)
+
+    def set_like(self, path: str) -> None:
+        self._like, self._image = path, None
+        self.chip.show_for(path, "Like ", None)
+        self.chip.thumb.setPixmap(theme.pixmap("search", theme.ACCENT, 16))
+
+    def set_chip_pixmap(self, path: str, pixmap: QPixmap | None) -> None:
+        if self.chip.path == path:
+            self.chip.set_pixmap(pixmap)
+
+    def set_text(self, text: str) -> None:
+        """Put words in the field without starting a search (e.g. a voice query's transcript)."""
+        self._timer.stop()
+        self.field.setText(text)
+        self.field.setCursorPosition(len(text))
+
+    def search_now(self) -> None:
+        self._timer.stop()
+        self.search_requested.emit()
+
+    def clear(self) -> None:
+        self._timer.stop()
+        self.field.clear()
+        self._image = self._like = None
+        self.chip.clear()
+        self.cleared.emit()
+
+    def _chip_removed(self) -> None:
+        self._image = self._like = None
+        self.chip.clear()
+        self.field.setFocus()
+        self.search_now()
+
+    def set_result_count(self, text: str) -> None:
+        self.count.setText(text)
+
+    def set_mic_available(self, available: bool, why: str = "") -> None:
+        self.mic_button.setEnabled(available)
+        self.mic_button.setToolTip("Search by voice: record from the microphone" if available else why)
