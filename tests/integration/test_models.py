@@ -48,3 +48,13 @@ def test_random_weights_are_tagged_apart(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.setenv("TROVE_CLIP_WEIGHTS", "random")
     w = ModelStore(tmp_path, arch=ARCH).clip()
     assert w.model_id == f"open_clip:{ARCH}:random-seed0"
+
+
+def test_fetch_without_a_network_says_how_to_import_instead(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # as on a machine with no network: no download is attempted
+    store = ModelStore(tmp_path / "data", arch="ViT-B-32")
+    with pytest.raises(ModelError, match="trove models import FILE"):
+        store.fetch_clip("laion2b_s34b_b79k")
+    with pytest.raises(ModelError, match="no pretrained tag"):
+        store.fetch_clip("no-such-tag")
+    assert not store.clip().present
