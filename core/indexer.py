@@ -202,6 +202,7 @@ class Indexer:
     def run(self, scopes: list[str], progress: ProgressFn | None = None, retry_failed: bool = False,
             roots: Iterable[str] = ()) -> IndexSummary:
         t0 = time.monotonic()
+        self.cancel.clear()  # a cancel stops the run it was meant for, not the next one
         summary = IndexSummary(device=self.encoders.device)
         reader = Catalog(self.catalog_path)
         try:
@@ -219,9 +220,10 @@ class Indexer:
                 for path, reason in plan.failures:
                     writer.put(_Failed(path, reason, None, None))
                 self._pipeline(plan, reader, missing_by_hash, claimed, writer)
-                for path in plan.missing:
-                    if path not in claimed:
-                        writer.put(_Gone(path))
+                if not self.cancel.is_set():  # a cancelled run may not have reached a moved file's new path
+                    for path in plan.missing:
+                        if path not in claimed:
+                            writer.put(_Gone(path))
             finally:
                 writer.finish()
             if writer.error is not None:
@@ -239,18 +241,12 @@ class Indexer:
                   claimed: set[str], writer: _Writer) -> None:
         image = self.encoders.image
         image_size = image.image_size if image is not None else None
-        hash_lock = threading.Lock()
-        by_hash_cache: dict[str, list[FileRow]] = {}
+        hash_lock = threading.Lock()  # decode threads share one read connection for hash lookups
+        lookup = Catalog(self.catalog_path)
 
         def present_with(digest: str) -> list[FileRow]:
             with hash_lock:
-                if digest not in by_hash_cache:
-                    conn = Catalog(self.catalog_path)
-                    try:
-                        by_hash_cache[digest] = conn.files_by_hash(digest)
-                    finally:
-                        conn.close()
-                return by_hash_cache[digest]
+                return lookup.files_by_hash(digest)
 
         def job(st: FileStat, old: FileRow | None) -> object:
             try:
@@ -287,37 +283,40 @@ class Indexer:
         todo = sorted(plan.todo, key=lambda t: (order[t[0].kind], t[0].path))
         window = max(2 * self.photo_batch, 4 * self.decode_threads)
         pending: deque[Future[object]] = deque()
-        with ThreadPoolExecutor(self.decode_threads, thread_name_prefix="trove-decode") as pool:
-            it = iter(todo)
-            exhausted = False
+        try:
+            with ThreadPoolExecutor(self.decode_threads, thread_name_prefix="trove-decode") as pool:
+                it = iter(todo)
+                exhausted = False
 
-            def refill() -> None:
-                nonlocal exhausted
-                while not exhausted and len(pending) < window:
-                    nxt = next(it, None)
-                    if nxt is None:
-                        exhausted = True
-                        return
-                    pending.append(pool.submit(job, *nxt))
+                def refill() -> None:
+                    nonlocal exhausted
+                    while not exhausted and len(pending) < window:
+                        nxt = next(it, None)
+                        if nxt is None:
+                            exhausted = True
+                            return
+                        pending.append(pool.submit(job, *nxt))
 
-            refill()
-            while pending:
-                while self.pause.is_set() and not self.cancel.is_set():
-                    time.sleep(0.1)
-                if self.cancel.is_set():
-                    for f in pending:
-                        f.cancel()
-                    return
-                # A full batch (the decode pool runs ahead by a whole window, so this rarely waits): small
-                # batches cost the encoder more than the wait does.
-                batch = [pending.popleft().result()]
                 refill()
-                while pending and len(batch) < self.photo_batch:
-                    batch.append(pending.popleft().result())
+                while pending:
+                    while self.pause.is_set() and not self.cancel.is_set():
+                        time.sleep(0.1)
+                    if self.cancel.is_set():
+                        for f in pending:
+                            f.cancel()
+                        return
+                    # A full batch (the decode pool runs ahead by a whole window, so this rarely waits): small
+                    # batches cost the encoder more than the wait does.
+                    batch = [pending.popleft().result()]
                     refill()
-                self._encode_batch(batch, reader, writer)
-                if writer.error is not None:
-                    return
+                    while pending and len(batch) < self.photo_batch:
+                        batch.append(pending.popleft().result())
+                        refill()
+                    self._encode_batch(batch, reader, writer)
+                    if writer.error is not None:
+                        return
+        finally:
+            lookup.close()
 
     def _extract(self, st: FileStat, image_size: int | None, digest: str | None = None) -> Extracted:
         if st.kind is Kind.PHOTO:

@@ -209,3 +209,23 @@ def test_same_sampled_hash_but_different_middle_is_not_a_copy(tmp_path: Path, li
     assert library.index().added == 1
     assert encoders.fake_text.texts > texts  # encoded, not copied from a.md
     assert library.search(Query(text="zebra")).results[0].path.endswith("b.md")
+
+
+def test_cancel_stops_a_run_and_the_next_run_finishes(tmp_path: Path, library: Library,
+                                                      encoders: FakeEncoders) -> None:
+    root = tmp_path / "lib"
+    for i in range(40):
+        make_note(root / f"n{i:02d}.md", f"note {i} about topic{i}")
+    library.add_root(root)
+    real_encode = encoders.fake_text.encode
+
+    def encode_then_cancel(texts: list[str]):  # the user presses cancel while the first batch encodes
+        library.indexer.cancel.set()
+        return real_encode(texts)
+
+    encoders.fake_text.encode = encode_then_cancel  # type: ignore[method-assign]
+    s = library.index()
+    assert s.cancelled and 0 < s.added < 40
+    encoders.fake_text.encode = real_encode  # type: ignore[method-assign]
+    s2 = library.index()
+    assert not s2.cancelled and s.added + s2.added == 40 and s2.removed == 0
