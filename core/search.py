@@ -40,6 +40,8 @@ class FusionWeights:
     vector_candidates: int = 400  # chunks taken from the vector index before grouping by file
     keyword_max_df_fraction: float = 0.2  # a word in more than this share of passages is not a keyword...
     keyword_min_df: int = 5  # ...unless it is in at most this many (small libraries)
+    rare_keyword_df: int = 2  # a query code (word with digits) in at most this many passages is rare...
+    rare_keyword_weight: float = 1.0  # ...and then the keyword ranking weighs this much
 
 
 @dataclass(slots=True)
@@ -157,7 +159,9 @@ class Searcher:
                         cands[file_id] = _Candidate(file_id, chunk_id, score, t)
                     else:
                         c.chunk_id, c.vscore, c.tscore = chunk_id, score, t
-        match = fts_query(self._distinctive(qv.keywords))
+        terms, rare = self._distinctive(qv.keywords)
+        keyword_weight = self.w.rare_keyword_weight if rare else self.w.keyword_weight
+        match = fts_query(terms)
         if match:
             sql = (
                 "SELECT c.id, c.file_id, snippet(chunks_fts, 0, '[', ']', '…', 16) FROM chunks_fts "
@@ -190,24 +194,32 @@ class Searcher:
             if not q.filtered and qv.mode in ("text", "voice") and c.kw_rank is None and c.tscore < self.w.min_text_score:
                 continue
             s = (1.0 / (k + c.v_rank) if c.v_rank else 0.0) + (
-                self.w.keyword_weight / (k + c.kw_rank) if c.kw_rank else 0.0)
+                keyword_weight / (k + c.kw_rank) if c.kw_rank else 0.0)
             scored.append((s, c))
         scored.sort(key=lambda t: (-t[0], -(t[1].vscore or 0.0)))
         return [self._result(c, s, qv) for s, c in scored[: q.limit]]
 
-    def _distinctive(self, terms: list[str]) -> list[str]:
-        """Drop words found in many passages ("water", "stop"): a hit on one of them says little, and
-        rank fusion would otherwise let it beat the best semantic match."""
+    def _distinctive(self, terms: list[str]) -> tuple[list[str], bool]:
+        """The query words worth a keyword search, and whether one of them is a rare code.
+
+        Words found in many passages ("water", "stop") are dropped: a hit on one says little, and rank
+        fusion would otherwise let it beat the best semantic match. A code (a word with digits: an
+        invoice number, "T14", "F22") found in only a few passages is the opposite: sentence embeddings
+        blur such tokens (notes that differ only by a code look alike to them), so then the keyword
+        ranking counts fully. Rare plain words are not boosted: in the eval that cost paraphrased
+        queries recall@3 0.98 -> 0.94 (incidental rare words matched the wrong notes).
+        """
         if not terms:
-            return []
+            return [], False
         total = int(self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
         cap = max(self.w.keyword_min_df, self.w.keyword_max_df_fraction * total)
-        keep = []
+        keep, rare = [], False
         for t in terms:
             df = self.conn.execute("SELECT COUNT(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (f'"{t}"',)).fetchone()[0]
             if 0 < df <= cap:
                 keep.append(t)
-        return keep
+                rare = rare or (df <= self.w.rare_keyword_df and any(ch.isdigit() for ch in t))
+        return keep, rare
 
     def _vector_hits(self, qvec: np.ndarray, q: Query, where: str, params: list[Any],
                      exclude: set[int]) -> list[tuple[int, int, float]]:
