@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test bench lint system-deps clean-venv
+.PHONY: run demo test bench lint system-deps clean-venv
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "error: $(PY) not found; install Python 3.11 or run 'make PY=python3.12 ...'" >&2; exit 1; }
@@ -24,7 +24,12 @@ system-deps:
 	  else echo "note: espeak-ng is missing; spoken-query tests will be skipped (install espeak-ng)" >&2; fi; \
 	fi
 
+# The desktop app on its default library (the first run offers to add folders or the sample library).
 run: $(STAMP)
+	$(BIN)/python -m desktop.app
+
+# Without a display: index the sample library and run example searches in the terminal.
+demo: $(STAMP)
 	$(BIN)/python -m core.cli demo
 
 test: $(STAMP) system-deps lint
@@ -34,7 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 lint: $(STAMP)
-	$(BIN)/ruff check core tests bench --output-format concise
+	$(BIN)/ruff check core desktop tests bench --output-format concise
 	$(BIN)/mypy
 
 clean-venv:

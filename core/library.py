@@ -55,6 +55,9 @@ class Library:
         self.device = device
         self.weights = weights or FusionWeights()
         self._index_lock = threading.Lock()
+        self._local = threading.local()  # one catalog connection per searching thread (WAL readers)
+        self._readers: list[Catalog] = []
+        self._readers_lock = threading.Lock()
         self.indexer = Indexer(data_dir, catalog.path, vectors, encoders, self.excludes())
 
     @classmethod
@@ -77,7 +80,21 @@ class Library:
         return cls(data_dir, catalog, vectors, encoders, models, clip, choice)
 
     def close(self) -> None:
+        with self._readers_lock:
+            for reader in self._readers:
+                reader.close()
+            self._readers.clear()
         self.catalog.close()
+
+    def _reader(self) -> Catalog:
+        """This thread's own connection: searches may run on several threads at once (the app)."""
+        reader: Catalog | None = getattr(self._local, "catalog", None)
+        if reader is None:
+            reader = Catalog(self.catalog.path)
+            with self._readers_lock:
+                self._readers.append(reader)
+            self._local.catalog = reader
+        return reader
 
     def __enter__(self) -> Library:
         return self
@@ -135,7 +152,7 @@ class Library:
     # -- search --------------------------------------------------------------------------------------
     def search(self, query: Query) -> SearchResponse:
         qv = self.query_vectors(query)
-        searcher = Searcher(self.catalog.conn, self.vectors, self.weights)
+        searcher = Searcher(self._reader().conn, self.vectors, self.weights)
         return SearchResponse(query, searcher.search(query, qv))
 
     def query_vectors(self, q: Query) -> QueryVectors:
@@ -180,7 +197,7 @@ class Library:
 
     def _like_vectors(self, q: Query) -> QueryVectors:
         path = _norm(q.like_path or "")
-        rows = self.catalog.conn.execute(
+        rows = self._reader().conn.execute(
             "SELECT c.id FROM chunks c JOIN files f ON f.id = c.file_id WHERE f.path = ? ORDER BY c.ordinal",
             (path,)).fetchall()
         if not rows:

@@ -73,11 +73,18 @@ class CatalogReader:
         row = self._conn().execute("SELECT text FROM chunks WHERE id=?", (chunk_id,)).fetchone()
         return None if row is None else str(row[0])
 
+    def roots(self) -> list[str]:
+        return [str(r[0]) for r in self._conn().execute("SELECT path FROM roots ORDER BY path")]
+
     def counts(self) -> dict[str, int]:
         return {str(k): int(n) for k, n in self._conn().execute("SELECT kind, COUNT(*) FROM files GROUP BY kind")}
 
     def failure_count(self) -> int:
         return int(self._conn().execute("SELECT COUNT(*) FROM failures").fetchone()[0])
+
+    def failures(self) -> list[tuple[str, str]]:
+        """(path, reason) of every file that could not be indexed."""
+        return [(str(p), str(r)) for p, r in self._conn().execute("SELECT path, reason FROM failures ORDER BY path")]
 
 
 def _json(text: str | None) -> dict[str, Any]:

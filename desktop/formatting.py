@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 
@@ -50,3 +52,19 @@ def duration_text(seconds: float | None) -> str:
 
 def count_text(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def home_path(path: str) -> str:
+    """/home/ann/Pictures/x -> ~/Pictures/x."""
+    home = str(Path.home())
+    return "~" + path[len(home):] if path == home or path.startswith(home + os.sep) else path
+
+
+def short_folder(folder: str, roots: list[str]) -> str:
+    """A folder as a person knows it: from its library folder's name down ("Pictures/2023/Rome")."""
+    best = max((r for r in roots if folder == r or folder.startswith(r.rstrip(os.sep) + os.sep)), key=len,
+               default=None)
+    if best is None:
+        return home_path(folder)
+    parent = os.path.dirname(best.rstrip(os.sep))
+    return os.path.relpath(folder, parent) if parent else folder

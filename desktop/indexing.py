@@ -25,6 +25,7 @@ class IndexingController(QObject):
     failed = Signal(object)  # the exception that stopped a run
     updated = Signal(object)  # IndexSummary of a watcher run: files changed on disk
     counts_changed = Signal(dict)  # {"photo": n, "note": n, "recording": n}
+    failures_changed = Signal(int)  # how many files could not be indexed
     running_changed = Signal(bool)
     paused_changed = Signal(bool)
     watching = Signal(bool)  # the watcher started (True) or stopped
@@ -44,6 +45,7 @@ class IndexingController(QObject):
         self._running = False
         self._again = False
         self._queued_roots: list[str] = []
+        self._retry = False
         self._watcher: Watcher | None = None
         self._watched_roots: list[str] = []
         self._watcher_busy = False
@@ -73,16 +75,19 @@ class IndexingController(QObject):
         self.paused_changed.emit(paused)
 
     # -- runs ----------------------------------------------------------------------------------------
-    def index(self, add_roots: Iterable[str | Path] = ()) -> None:
-        """Add ``add_roots`` to the library (if any) and bring the whole index up to date, in the background.
-        A call while a run is going queues one more run after it."""
+    def index(self, add_roots: Iterable[str | Path] = (), retry_failed: bool = False) -> None:
+        """Add ``add_roots`` to the library (if any) and bring the whole index up to date, in the background
+        (``retry_failed``: also try again the files that failed before). A call while a run is going queues
+        one more run after it."""
         if self._shut:
             return
         self._queued_roots.extend(str(p) for p in add_roots)
+        self._retry = self._retry or retry_failed
         if self._running:
             self._again = True
             return
         roots, self._queued_roots = self._queued_roots, []
+        retry, self._retry = self._retry, False
         self._running = True
         self.running_changed.emit(True)
         library, put = self.library, self._progress.put
@@ -90,7 +95,7 @@ class IndexingController(QObject):
         def job() -> IndexSummary:
             for root in roots:
                 library.add_root(root)
-            return library.index(progress=put)
+            return library.index(progress=put, retry_failed=retry)
 
         run_task(job, self._done, self._failed, pool=self.pool, context=self)
 
@@ -130,8 +135,14 @@ class IndexingController(QObject):
     def refresh_counts(self) -> None:
         if self._shut:
             return
-        run_task(self.reader.counts, self.counts_changed.emit, lambda exc: log.warning("counting failed: %s", exc),
-                 pool=self.pool, context=self)
+        reader = self.reader
+
+        def done(value: tuple[dict[str, int], int]) -> None:
+            self.counts_changed.emit(value[0])
+            self.failures_changed.emit(value[1])
+
+        run_task(lambda: (reader.counts(), reader.failure_count()), done,
+                 lambda exc: log.warning("counting failed: %s", exc), pool=self.pool, context=self)
 
     # -- the watcher -----------------------------------------------------------------------------------
     def ensure_watcher(self) -> None:

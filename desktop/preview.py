@@ -10,7 +10,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QRectF, QSize, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPixmap, QTextCharFormat, QTextCursor
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QPainter,
+    QPaintEvent,
+    QPixmap,
+    QResizeEvent,
+    QTextCharFormat,
+    QTextCursor,
+)
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -32,10 +41,11 @@ from core.types import Kind
 from desktop import file_actions, theme
 from desktop.audio import SegmentPlayer
 from desktop.catalog_reader import CatalogReader
-from desktop.formatting import camera_text, clock, taken_text
+from desktop.formatting import camera_text, clock, home_path, taken_text
 from desktop.results_model import ResultItem
 from desktop.tasks import Sequencer, run_task
 from desktop.thumbnails import ThumbnailCache, read_scaled
+from desktop.widgets import ElidedLabel
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +60,25 @@ class ImageCanvas(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._pixmap: QPixmap | None = None
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(160, 160)
+        self.max_height = 520
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+        self.setMinimumSize(160, 120)
 
     def set_pixmap(self, pixmap: QPixmap | None) -> None:
         self._pixmap = pixmap
+        self.updateGeometry()
         self.update()
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        """As tall as the photo is at this width, within ``max_height``: the details sit right below it."""
+        if self._pixmap is None or self._pixmap.isNull() or self._pixmap.width() == 0:
+            return min(self.max_height, width * 3 // 4)
+        return max(120, min(self.max_height, round(width * self._pixmap.height() / self._pixmap.width())))
 
     def pixmap(self) -> QPixmap | None:
         return self._pixmap
@@ -73,7 +96,7 @@ class ImageCanvas(QWidget):
         w, h = self._pixmap.width() / ratio, self._pixmap.height() / ratio
         scale = min(self.width() / w, self.height() / h, 2.0)
         dw, dh = w * scale, h * scale
-        target = QRectF((self.width() - dw) / 2, (self.height() - dh) / 2, dw, dh)
+        target = QRectF((self.width() - dw) / 2, 0, dw, dh)
         painter.drawPixmap(target, self._pixmap, QRectF(self._pixmap.rect()))
         painter.setPen(QColor(0, 0, 0, 25))
         painter.drawRect(target)
@@ -86,7 +109,7 @@ class PhotoView(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(12)
         self.canvas = ImageCanvas()
-        lay.addWidget(self.canvas, 1)
+        lay.addWidget(self.canvas)
         info = QWidget()
         info.setObjectName("PreviewInfo")
         self.grid = QGridLayout(info)
@@ -94,8 +117,10 @@ class PhotoView(QWidget):
         self.grid.setHorizontalSpacing(12)
         self.grid.setVerticalSpacing(4)
         self.fields: dict[str, QLabel] = {}
+        self.keys: dict[str, QLabel] = {}
         for row, key in enumerate(("Taken", "Camera", "Size", "Place", "Folder")):
             k = QLabel(key)
+            self.keys[key] = k
             k.setProperty("role", "key")
             v = QLabel()
             v.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -105,6 +130,14 @@ class PhotoView(QWidget):
             self.fields[key] = v
         self.grid.setColumnStretch(1, 1)
         lay.addWidget(info)
+        lay.addStretch(1)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        limit = max(160, int(self.height() * 0.68))
+        if limit != self.canvas.max_height:
+            self.canvas.max_height = limit
+            self.canvas.updateGeometry()
 
     def show_item(self, item: ResultItem, pixmap: QPixmap | None) -> None:
         meta = item.meta
@@ -114,12 +147,12 @@ class PhotoView(QWidget):
         gps = meta.get("gps")
         place = f"{gps[0]:.5f}, {gps[1]:.5f}" if isinstance(gps, list | tuple) and len(gps) == 2 else ""
         values = {"Taken": taken_text(meta, item.result.date_ts), "Camera": camera,
-                  "Size": size, "Place": place, "Folder": item.folder}
+                  "Size": size, "Place": place, "Folder": home_path(item.folder)}
         for key, label in self.fields.items():
             label.setText(values[key])
             visible = bool(values[key])
             label.setVisible(visible)
-            self.grid.itemAtPosition(list(self.fields).index(key), 0).widget().setVisible(visible)
+            self.keys[key].setVisible(visible)
 
 
 # -- note ------------------------------------------------------------------------------------------------
@@ -152,7 +185,8 @@ class NoteView(QTextEdit):
         selections: list[QTextEdit.ExtraSelection] = []
         if self._span is not None:
             start, end = self._span
-            selections.append(self._selection(start, end, theme.HIGHLIGHT))
+            for line in re.finditer(r"[^\n]+", text[start:end]):  # line by line: blank lines stay blank
+                selections.append(self._selection(start + line.start(), start + line.end(), theme.HIGHLIGHT))
             words = {k for k in keywords if len(k) > 2}
             if words:
                 rx = re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(words)) + r")\w*", re.IGNORECASE)
@@ -166,10 +200,10 @@ class NoteView(QTextEdit):
         cursor = QTextCursor(self.document())
         cursor.setPosition(start)
         cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
-        sel.cursor = cursor  # type: ignore[misc]
+        sel.cursor = cursor
         fmt = QTextCharFormat()
         fmt.setBackground(QColor(color))
-        sel.format = fmt  # type: ignore[misc]
+        sel.format = fmt
         return sel
 
     def highlighted_text(self) -> str:
@@ -242,6 +276,7 @@ class RecordingView(QWidget):
         self.list.setWordWrap(True)
         self.list.setSpacing(0)
         self.list.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         lay.addWidget(self.list, 1)
         self.list.itemActivated.connect(self._activated)
         self.list.itemClicked.connect(self._activated)
@@ -335,16 +370,14 @@ class PreviewPane(QWidget):
         lay.setContentsMargins(20, 16, 20, 16)
         lay.setSpacing(10)
         head = QHBoxLayout()
+        head.setContentsMargins(0, 0, 0, 0)
         head.setSpacing(8)
         titles = QVBoxLayout()
         titles.setSpacing(2)
-        self.title = QLabel()
+        self.title = ElidedLabel(mode=Qt.TextElideMode.ElideMiddle)
         self.title.setObjectName("PreviewTitle")
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.folder = QLabel()
+        self.folder = ElidedLabel(mode=Qt.TextElideMode.ElideMiddle)
         self.folder.setObjectName("PreviewFolder")
-        self.folder.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         titles.addWidget(self.title)
         titles.addWidget(self.folder)
         head.addLayout(titles, 1)
@@ -384,9 +417,12 @@ class PreviewPane(QWidget):
         return self._loading
 
     def show_item(self, item: ResultItem | None, query_text: str | None = None) -> None:
+        words = keyword_terms(query_text) if query_text else []
+        if item is not None and item == self.item and words == self.query_words:
+            return  # the same result again (the list was refreshed): keep the pane as it is
         number = self._seq.next()
         self.item = item
-        self.query_words = keyword_terms(query_text) if query_text else []
+        self.query_words = words
         self.recording.stop()
         if item is None:
             self.header.hide()
@@ -394,11 +430,9 @@ class PreviewPane(QWidget):
             self._loading = False
             return
         self.header.show()
-        self.title.setText(self.title.fontMetrics().elidedText(item.name, Qt.TextElideMode.ElideMiddle,
-                                                                max(120, self.width() - 140)))
+        self.title.setText(item.name)
         self.title.setToolTip(item.path)
-        self.folder.setText(self.folder.fontMetrics().elidedText(item.folder, Qt.TextElideMode.ElideMiddle,
-                                                                  max(120, self.width() - 140)))
+        self.folder.setText(item.place or home_path(item.folder))
         self.folder.setToolTip(item.folder)
         if item.kind is Kind.PHOTO:
             self.photo.show_item(item, self.thumbnails.get(item.thumbnail_source))

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from core.types import Kind
 from desktop import theme
+from desktop.filters import DateFilter, FolderFilter
 
 DEBOUNCE_MS = 250
 
@@ -38,7 +39,6 @@ class SearchField(QLineEdit):
         super().__init__(parent)
         self.setObjectName("SearchField")
         self.setAcceptDrops(False)  # file drops go to the window (image queries), not into the text
-        self.image_paste_handler: object = None
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.matches(QKeySequence.StandardKey.Paste):
@@ -157,6 +157,7 @@ class QueryBar(QWidget):
     voice_file_requested = Signal()
     record_requested = Signal()
     focus_results_requested = Signal()
+    settings_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -192,12 +193,22 @@ class QueryBar(QWidget):
 
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(10)
         self.kinds = KindFilter()
+        self.folders = FolderFilter()
+        self.dates = DateFilter()
         self.count = QLabel()
         self.count.setObjectName("ResultCount")
         row.addWidget(self.kinds)
+        row.addSpacing(6)
+        row.addWidget(self.folders)
+        row.addWidget(self.dates)
         row.addStretch(1)
         row.addWidget(self.count)
+        self.settings_button = self._tool("settings", "Settings: folders, device, models (Ctrl+,)")
+        self.settings_button.setObjectName("SettingsButton")
+        self.settings_button.clicked.connect(self.settings_requested)
+        row.addWidget(self.settings_button)
         outer.addLayout(row)
 
         self._timer = QTimer(self)
@@ -212,6 +223,8 @@ class QueryBar(QWidget):
         self.field.focus_changed.connect(self._set_focused)
         self.chip.removed.connect(self._chip_removed)
         self.kinds.changed.connect(self.search_now)
+        self.folders.changed.connect(self.search_now)
+        self.dates.changed.connect(self.search_now)
         self.image_button.clicked.connect(self.pick_image_requested)
         self.voice_button.clicked.connect(self.voice_file_requested)
         self.mic_button.clicked.connect(self.record_requested)
@@ -252,6 +265,9 @@ class QueryBar(QWidget):
     def kind(self) -> Kind | None:
         return self.kinds.kind()
 
+    def filtered(self) -> bool:
+        return self.kind() is not None or self.folders.folder() is not None or self.dates.range() != (None, None)
+
     def is_empty(self) -> bool:
         return not self.text() and self._image is None and self._like is None
 
@@ -278,16 +294,21 @@ class QueryBar(QWidget):
         self._timer.stop()
         self.search_requested.emit()
 
-    def clear(self) -> None:
+    def clear(self, announce: bool = True) -> None:
         self._timer.stop()
         self.field.clear()
         self._image = self._like = None
         self.chip.clear()
-        self.cleared.emit()
+        if announce:
+            self.cleared.emit()
 
-    def _chip_removed(self) -> None:
+    def drop_chip(self) -> None:
+        """Take the image or file out of the query without searching again."""
         self._image = self._like = None
         self.chip.clear()
+
+    def _chip_removed(self) -> None:
+        self.drop_chip()
         self.field.setFocus()
         self.search_now()
 

@@ -34,7 +34,7 @@ def snippet_line(item: ResultItem) -> str:
             bits.append(camera)
         if meta.get("width") and meta.get("height"):
             bits.append(f"{meta['width']}×{meta['height']}")
-        bits.append(item.folder)
+        bits.append(item.place or item.folder)
         return " · ".join(bits)
     text = _SPACES.sub(" ", r.snippet).strip()
     if r.kind is Kind.RECORDING and r.start_s is not None:

@@ -22,6 +22,7 @@ class ResultItem:
     result: SearchResult
     thumbnail: str | None = None  # cached thumbnail file (photos); None: draw from the photo itself
     meta: dict[str, Any] = field(default_factory=dict)
+    place: str = ""  # the folder as shown: from its library folder down
 
     @property
     def path(self) -> str:

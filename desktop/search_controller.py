@@ -4,6 +4,7 @@ slow query never overwrites the results of a newer one."""
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from core.library import Library, SearchResponse
 from core.search import Query
 from desktop.catalog_reader import CatalogReader
+from desktop.formatting import short_folder
 from desktop.results_model import ResultItem
 from desktop.tasks import Sequencer, run_task
 
@@ -59,10 +61,12 @@ class SearchController(QObject):
         def job() -> SearchOutcome:
             response = search_fn(query)
             details = reader.details(r.path for r in response.results)
+            roots = reader.roots()
             items = []
             for r in response.results:
                 d = details.get(r.path)
-                items.append(ResultItem(r, d.thumbnail if d else None, d.meta if d else {}))
+                items.append(ResultItem(r, d.thumbnail if d else None, d.meta if d else {},
+                                        short_folder(os.path.dirname(r.path), roots)))
             return SearchOutcome(number, response.query, items)
 
         run_task(job, self._done, lambda exc: self._failed(number, exc), pool=self.pool, context=self)

@@ -95,6 +95,7 @@ def make_pool(threads: int, name: str) -> QThreadPool:
     pool = QThreadPool()
     pool.setMaxThreadCount(threads)
     pool.setObjectName(name)
+    pool.setExpiryTimeout(-1)  # keep the few workers: per-thread resources (SQLite readers) stay bounded
     return pool
 
 

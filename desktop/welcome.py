@@ -29,13 +29,13 @@ def suggested_folders() -> list[Path]:
     for loc in (QStandardPaths.StandardLocation.PicturesLocation,
                 QStandardPaths.StandardLocation.DocumentsLocation,
                 QStandardPaths.StandardLocation.MusicLocation):
-        p = QStandardPaths.writableLocation(loc)
-        if p and Path(p).is_dir() and Path(p) != home:
-            out.append(Path(p))
+        where = QStandardPaths.writableLocation(loc)
+        if where and Path(where).is_dir() and Path(where) != home:
+            out.append(Path(where))
     for name in ("Recordings", "Voice Memos"):
-        p = home / name
-        if p.is_dir():
-            out.append(p)
+        folder = home / name
+        if folder.is_dir():
+            out.append(folder)
     return list(dict.fromkeys(out))
 
 

@@ -1,0 +1,131 @@
+"""The status bar's indexing part: what is being indexed, done/total, files/s, time left, the device in use
+(with a warning when a GPU exists but the CPU is used), and pause/resume."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
+
+from core.types import Progress
+from desktop import theme
+from desktop.formatting import clock, count_text
+from desktop.indexing import IndexingController
+from desktop.widgets import ElidedLabel
+
+
+def progress_text(p: Progress, paused: bool = False) -> str:
+    if paused:
+        return f"Paused · {p.done:,} of {p.total:,} indexed" if p.total else "Paused"
+    if p.phase == "scanning":
+        return "Looking for new and changed files…"
+    if p.phase == "saving":
+        return "Saving the index…"
+    if p.phase == "done":
+        return "Up to date"
+    bits = [f"Indexing {p.done:,} of {p.total:,}"]
+    if p.rate_per_s > 0:
+        bits.append(f"{p.rate_per_s:.1f} files/s")
+    if p.eta_s is not None and p.done < p.total:
+        bits.append(f"{clock(p.eta_s)} left")
+    if p.current:
+        bits.append(os.path.basename(p.current))
+    return " · ".join(bits)
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    total = sum(counts.values())
+    if not total:
+        return "The library is empty"
+    parts = [count_text(counts.get("photo", 0), "photo"), count_text(counts.get("note", 0), "note"),
+             count_text(counts.get("recording", 0), "recording")]
+    return "Up to date · " + " · ".join(parts)
+
+
+class IndexingStatus(QWidget):
+    failures_requested = Signal()
+
+    def __init__(self, controller: IndexingController, device: str, gpu_unused: bool,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(10, 2, 6, 2)
+        lay.setSpacing(10)
+        self.message = ElidedLabel("", Qt.TextElideMode.ElideRight)
+        self.bar = QProgressBar()
+        self.bar.setFixedWidth(140)
+        self.bar.setFixedHeight(8)
+        self.bar.setTextVisible(False)
+        self.bar.hide()
+        self.pause_button = QToolButton()
+        self.pause_button.setAutoRaise(True)
+        self.pause_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.pause_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.pause_button.hide()
+        self.failures_button = QToolButton()
+        self.failures_button.setObjectName("FailuresButton")
+        self.failures_button.setAutoRaise(True)
+        self.failures_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.failures_button.setIcon(theme.icon("warning", "#9a6700", 14))
+        self.failures_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.failures_button.setToolTip("See which files could not be indexed, and why")
+        self.failures_button.hide()
+        self.failures_button.clicked.connect(self.failures_requested)
+        self.device = QLabel(device)
+        self.device.setToolTip("The device that runs the models")
+        self.warning = QLabel()
+        self.warning.setObjectName("DeviceWarning")
+        if gpu_unused:
+            self.warning.setText("⚠ A GPU is present but the CPU is in use")
+            self.warning.setToolTip("Indexing is slower on the CPU. Check the GPU driver or the device setting.")
+        self.warning.setVisible(gpu_unused)
+        lay.addWidget(self.message, 1)
+        lay.addWidget(self.bar)
+        lay.addWidget(self.pause_button)
+        lay.addWidget(self.failures_button)
+        lay.addWidget(self.warning)
+        lay.addWidget(self.device)
+        self.pause_button.clicked.connect(lambda: controller.set_paused(not controller.paused))
+        controller.progress.connect(self.show_progress)
+        controller.running_changed.connect(self._running)
+        controller.paused_changed.connect(self._paused)
+        controller.counts_changed.connect(self.show_counts)
+        controller.failures_changed.connect(self.show_failures)
+        controller.failed.connect(lambda exc: self.message.setText(f"Indexing stopped: {exc}"))
+        self._paused(controller.paused)
+
+    def show_progress(self, p: Progress) -> None:
+        self.message.setText(progress_text(p, self.controller.paused))
+        self.message.setToolTip(p.current)
+        if p.phase == "indexing" and p.total:
+            self.bar.setRange(0, p.total)
+            self.bar.setValue(p.done)
+        elif p.phase in ("scanning", "saving"):
+            self.bar.setRange(0, 0)  # busy
+        self.bar.setVisible(p.phase != "done")
+
+    def show_counts(self, counts: dict[str, int]) -> None:
+        if not self.controller.running:
+            self.message.setText(counts_text(counts))
+            self.message.setToolTip("")
+
+    def show_failures(self, n: int) -> None:
+        self.failures_button.setText(f"{n:,} file{'s' if n != 1 else ''} failed")
+        self.failures_button.setVisible(n > 0)
+
+    def _running(self, running: bool) -> None:
+        self.pause_button.setVisible(running or self.controller.paused)
+        self.bar.setVisible(running)
+        if running and not self.message.full_text().startswith(("Indexing", "Looking")):
+            self.message.setText("Looking for new and changed files…")
+            self.bar.setRange(0, 0)
+
+    def _paused(self, paused: bool) -> None:
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.pause_button.setIcon(theme.icon("play" if paused else "pause", theme.MUTED, 14))
+        self.pause_button.setToolTip("Resume indexing" if paused else "Pause indexing (searching still works)")
+        self.pause_button.setVisible(self.controller.running or paused)
+        if self.controller.last_progress is not None and self.controller.running:
+            self.message.setText(progress_text(self.controller.last_progress, paused))

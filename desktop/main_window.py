@@ -1,0 +1,599 @@
+"""The search window: query bar, results and preview side by side, indexing status; a welcome view on
+first run and a banner when CLIP weights are missing. It is given an open ``core.Library`` and owns the
+background pools, the watcher and the temporary files it makes (pasted images)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDropEvent,
+    QGuiApplication,
+    QImage,
+    QKeyEvent,
+    QKeySequence,
+    QResizeEvent,
+    QShortcut,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.library import Library
+from core.search import Query
+from desktop import file_actions, theme
+from desktop.audio import has_audio_input
+from desktop.catalog_reader import CatalogReader
+from desktop.failures import FailuresDialog
+from desktop.indexing import IndexingController
+from desktop.indexing_status import IndexingStatus
+from desktop.preview import PreviewPane
+from desktop.query_bar import QueryBar
+from desktop.query_inputs import TempFiles, audio_path_from_mime, image_path_from_mime
+from desktop.recorder import RecordDialog
+from desktop.result_delegate import ResultDelegate
+from desktop.results_model import ItemRole, ResultItem, ResultsModel
+from desktop.results_view import ResultsView
+from desktop.search_controller import SearchController, SearchOutcome
+from desktop.settings_dialog import SettingsChange, SettingsDialog
+from desktop.tasks import make_pool, run_task
+from desktop.thumbnails import ThumbnailCache
+from desktop.welcome import FolderPicker, WelcomeView, pick_folder_dialog
+from desktop.widgets import Banner
+
+log = logging.getLogger(__name__)
+
+RESULT_LIMIT = 200
+REFRESH_WHILE_INDEXING_MS = 2000
+IDLE_MESSAGE = ("<p style='font-size:16px'>Type to search your photos, notes and recordings</p>"
+                "<p style='color:#8c959f'>or drop an image here, paste one (Ctrl+V), or search by a voice file</p>")
+CLIP_MISSING = "Photos are searchable by names and dates only: CLIP weights are missing."
+CHECKPOINT_FILTER = "open_clip checkpoint (*.pt *.pth *.bin *.safetensors);;All files (*)"
+AUDIO_FILTER = "Audio (*.wav *.mp3 *.m4a *.ogg *.opus *.flac);;All files (*)"
+IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp *.gif *.bmp *.tif *.tiff *.heic *.heif);;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    results_shown = Signal(int)  # the newest search's results are in the list (count)
+    search_failed = Signal(str)
+    library_updated = Signal()  # the watcher indexed changes and the results were refreshed
+
+    def __init__(self, library: Library, *, auto_index: bool = True, watch: bool = True,
+                 watcher_quiet_s: float = 1.0, pick_folder: FolderPicker = pick_folder_dialog,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.setWindowTitle("Trove")
+        self.setWindowIcon(theme.app_icon())
+        self.setStyleSheet(theme.STYLE)
+        self.setAcceptDrops(True)
+        self.resize(1200, 760)
+        self._temp_files = TempFiles()
+        self._shut = False
+        self._last_query: Query | None = None
+        self._query_text = ""
+
+        self.reader = CatalogReader(library.data_dir, library.catalog.path)
+        self.search_pool = make_pool(2, "trove-search")
+        self.thumb_pool = make_pool(2, "trove-thumbnails")
+        self.background_pool = make_pool(3, "trove-background")
+        self.thumbnails = ThumbnailCache(self.thumb_pool, parent=self)
+        self.search = SearchController(library, self.reader, self.search_pool, self)
+        self.indexing = IndexingController(library, self.reader, self.background_pool, watch=watch,
+                                           quiet_s=watcher_quiet_s, parent=self)
+
+        # -- widgets ---------------------------------------------------------------------------------
+        self.query_bar = QueryBar()
+        self.banner = Banner()
+        self.error_banner = Banner()
+        self.model = ResultsModel(self)
+        self.results_view = ResultsView()
+        self.results_view.setObjectName("Results")
+        self.results_view.setModel(self.model)
+        self.results_view.setItemDelegate(ResultDelegate(self.thumbnails, self.results_view))
+        self.results_view.setUniformItemSizes(True)
+        self.results_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.results_view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.results_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.results_view.setMouseTracking(True)
+        self.results_view.setAccessibleName("Search results")
+        self.empty = QLabel(IDLE_MESSAGE)
+        self.empty.setObjectName("EmptyState")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setTextFormat(Qt.TextFormat.RichText)
+        self.results_stack = QStackedWidget()
+        self.results_stack.addWidget(self.empty)
+        self.results_stack.addWidget(self.results_view)
+        self.preview = PreviewPane(self.reader, self.thumbnails, self.search_pool)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.results_stack)
+        self.splitter.addWidget(self.preview)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setStretchFactor(0, 5)
+        self.splitter.setStretchFactor(1, 4)
+        self.splitter.setSizes([660, 540])
+        self.splitter.setHandleWidth(1)
+        self._pick_folder = pick_folder
+        self.settings: SettingsDialog | None = None
+        self.welcome = WelcomeView(pick_folder=pick_folder)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.welcome)
+        self.pages.addWidget(self.splitter)
+
+        central = QWidget()
+        col = QVBoxLayout(central)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.setSpacing(0)
+        col.addWidget(self.query_bar)
+        col.addWidget(self.banner)
+        col.addWidget(self.error_banner)
+        col.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+        self.drop_overlay = QLabel("Drop an image to find similar photos, or a recording to search by voice",
+                                   central)
+        self.drop_overlay.setObjectName("DropOverlay")
+        self.drop_overlay.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.drop_overlay.setWordWrap(True)
+        self.drop_overlay.hide()
+
+        self.status = IndexingStatus(self.indexing, library.device.description, library.device.gpu_unused)
+        self.statusBar().addPermanentWidget(self.status, 1)
+        self.failures: FailuresDialog | None = None
+        self.status.failures_requested.connect(self.show_failures)
+        self.statusBar().setSizeGripEnabled(False)
+
+        # -- wiring ----------------------------------------------------------------------------------
+        qb = self.query_bar
+        qb.search_requested.connect(self.run_search)
+        qb.cleared.connect(self._cleared)
+        qb.paste_requested.connect(self.paste)
+        qb.pick_image_requested.connect(self.pick_image)
+        qb.voice_file_requested.connect(self.pick_voice_file)
+        qb.record_requested.connect(self.record_voice)
+        qb.focus_results_requested.connect(self._focus_results)
+        qb.settings_requested.connect(self.show_settings)
+        if not has_audio_input():
+            qb.set_mic_available(False, "No microphone found. Use “Search by voice file…” (the button to the "
+                                        "left) to search with a recording instead.")
+        self.search.finished.connect(self._show_results)
+        self.search.failed.connect(self._search_failed)
+        self.thumbnails.ready.connect(self.model.refresh_thumbnail)
+        self.thumbnails.ready.connect(self._chip_thumbnail)
+        self.results_view.selectionModel().currentChanged.connect(self._current_changed)
+        self.results_view.activated.connect(lambda idx: self.open_item(self._item(idx)))
+        self.results_view.customContextMenuRequested.connect(self._context_menu)
+        self.results_view.back_to_field.connect(self.focus_search)
+        self.results_view.typed.connect(self._typed_in_results)
+        self.results_view.space_pressed.connect(self._toggle_preview)
+        self.welcome.folders_chosen.connect(self.add_folders)
+        self.indexing.updated.connect(self._library_changed)
+        self.indexing.finished.connect(lambda _s: self.refresh())
+        self.indexing.running_changed.connect(lambda _r: self.query_bar.folders.set_roots(self.library.roots()))
+        self.indexing.progress.connect(self._indexing_progress)
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(REFRESH_WHILE_INDEXING_MS)
+        self._refresh_timer.timeout.connect(self.refresh)
+        self._actions()
+
+        self.query_bar.folders.set_roots(library.roots())
+        if not library.clip.present:
+            self.banner.add_action("Import model file…", self.import_clip)
+            self.banner.show_message(CLIP_MISSING)
+        if library.roots():
+            self._show_search_page()
+            if auto_index:
+                self.indexing.index()
+            else:
+                self.indexing.refresh_counts()
+                if watch:
+                    self.indexing.ensure_watcher()
+        else:
+            self.pages.setCurrentWidget(self.welcome)
+            self.query_bar.hide()
+            self.indexing.refresh_counts()
+
+    # -- keyboard and actions ---------------------------------------------------------------------------
+    def _actions(self) -> None:
+        QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._escape)
+        QShortcut(QKeySequence.StandardKey.Paste, self, self.paste)
+        QShortcut(QKeySequence("Ctrl+,"), self, self.show_settings)
+        self.open_action = self._list_action("Open", "Return", lambda item: self.open_item(item))
+        self.reveal_action = self._list_action("Show in folder", "Ctrl+Shift+R",
+                                               lambda item: file_actions.show_in_folder(item.path))
+        self.copy_action = self._list_action("Copy path", "Ctrl+C", lambda item: file_actions.copy_path(item.path))
+        self.like_action = self._list_action("More like this", "Ctrl+L", lambda item: self.more_like(item.path))
+
+    def _list_action(self, text: str, keys: str, fn: object) -> QAction:
+        action = QAction(text, self.results_view)
+        action.setShortcut(QKeySequence(keys))
+        action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        action.triggered.connect(lambda: self._on_current(fn))
+        if keys != "Return":  # Enter already arrives as the view's activated()
+            self.results_view.addAction(action)
+        return action
+
+    def _on_current(self, fn: object) -> None:
+        item = self._item(self.results_view.currentIndex())
+        if item is not None and callable(fn):
+            fn(item)
+
+    def focus_search(self) -> None:
+        if self.query_bar.isVisible():
+            self.query_bar.field.setFocus()
+            self.query_bar.field.selectAll()
+
+    def _escape(self) -> None:
+        self.query_bar.clear()
+        self.focus_search()
+
+    def _focus_results(self) -> None:
+        if self.model.rowCount() and self.results_stack.currentWidget() is self.results_view:
+            self.results_view.setFocus()
+            if not self.results_view.currentIndex().isValid():
+                self.results_view.setCurrentIndex(self.model.index(0))
+
+    def _typed_in_results(self, event: QKeyEvent) -> None:
+        field = self.query_bar.field
+        field.setFocus()
+        field.deselect()
+        field.end(False)
+        QGuiApplication.sendEvent(field, QKeyEvent(event.type(), event.key(), event.modifiers(), event.text()))
+
+    def _toggle_preview(self) -> None:
+        self.preview.setVisible(not self.preview.isVisible())
+
+    def _context_menu(self, pos: QPoint) -> None:
+        idx = self.results_view.indexAt(pos)
+        if not idx.isValid():
+            return
+        self.results_view.setCurrentIndex(idx)
+        menu = QMenu(self)
+        for action in (self.open_action, self.reveal_action, self.copy_action):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.like_action)
+        menu.exec(self.results_view.viewport().mapToGlobal(pos))
+
+    # -- searching ----------------------------------------------------------------------------------------
+    def current_query(self) -> Query | None:
+        qb = self.query_bar
+        if qb.is_empty() and not qb.filtered():
+            return None
+        return self._with_filters(Query(text=qb.text() or None, image_path=qb.image_path(),
+                                        like_path=qb.like_path()))
+
+    def _with_filters(self, query: Query) -> Query:
+        qb = self.query_bar
+        query.kind = qb.kind()
+        query.folder = qb.folders.folder()
+        query.after, query.before = qb.dates.range()
+        query.limit = RESULT_LIMIT
+        return query
+
+    def run_search(self) -> None:
+        """Search for what the query bar says now (the debounce timer, Enter and the filters call this)."""
+        query = self.current_query()
+        if query is None:
+            self._cleared()
+            return
+        self._start(query)
+
+    def _start(self, query: Query) -> None:
+        self._last_query = query
+        self._query_text = query.text or ""
+        self.query_bar.set_result_count("Transcribing…" if query.voice_path and query.transcript is None
+                                        else "Searching…")
+        self.search.search(query)
+
+    def search_text(self, text: str) -> None:
+        self.query_bar.set_text(text)
+        self.run_search()
+
+    def search_image(self, path: str) -> None:
+        """Search by an image file (picked, dropped or pasted); the field's words, if any, refine it."""
+        self.query_bar.set_image(path, self.thumbnails.get(path))
+        self.run_search()
+
+    def search_voice(self, path: str) -> None:
+        """Transcribe ``path`` and search for what was said; the transcript lands in the field."""
+        self.query_bar.clear(announce=False)
+        self._start(self._with_filters(Query(voice_path=path)))
+
+    def more_like(self, path: str) -> None:
+        self.query_bar.set_text("")
+        self.query_bar.set_like(path)
+        self.run_search()
+
+    def refresh(self) -> None:
+        """Run the shown query again (the index changed); the selection stays on the same file."""
+        if self._last_query is not None and not self._shut and self.pages.currentWidget() is self.splitter:
+            self._start(self._last_query)
+
+    def _show_results(self, outcome: SearchOutcome) -> None:
+        q = outcome.query
+        if q.voice_path and q.transcript is not None and self.query_bar.text() != q.transcript:
+            self.query_bar.set_text(q.transcript)
+            self._query_text = q.transcript
+        keep = self._item(self.results_view.currentIndex())
+        self.model.set_items(outcome.items)
+        n = len(outcome.items)
+        count = "" if n == 0 else f"{n} result{'s' if n != 1 else ''}" + (" (the best)" if n >= q.limit else "")
+        if q.voice_path:
+            count = " · ".join(x for x in (count, f"heard in {Path(q.voice_path).name}") if x)
+        self.query_bar.set_result_count(count)
+        if n:
+            self.results_stack.setCurrentWidget(self.results_view)
+            row = next((i for i, it in enumerate(outcome.items) if keep and it.path == keep.path), 0)
+            self.results_view.setCurrentIndex(self.model.index(row))
+            self.results_view.scrollTo(self.model.index(row))
+        else:
+            self.preview.show_item(None)
+            self._show_empty(self._no_match_text(q))
+        self.error_banner.hide()
+        self.results_shown.emit(n)
+
+    def _no_match_text(self, q: Query) -> str:
+        what = q.transcript if q.voice_path else q.text
+        if q.image_path and not what:
+            what = Path(q.image_path).name
+        if q.like_path:
+            what = "files like " + Path(q.like_path).name
+        head = f"No matches for “{_escape(what or '')}”" if what else "Nothing passes these filters"
+        hint = ("Try other words, or loosen the filters" if q.filtered
+                else "Try other words, or fewer of them")
+        if self.indexing.running:
+            hint += " — indexing is still running, more may appear"
+        return f"<p style='font-size:16px'>{head}</p><p style='color:#8c959f'>{hint}</p>"
+
+    def _search_failed(self, _number: int, exc: BaseException) -> None:
+        message = str(exc) or type(exc).__name__
+        if self.query_bar.image_path() and isinstance(exc, RuntimeError) and not self.library.clip.present:
+            message = ("searching by image needs the CLIP model, and its weights are missing. Import them "
+                       "with “Import model file…”; words in the search field still work.")
+            self.query_bar.drop_chip()  # it cannot work: leave the field to words
+        self.query_bar.set_result_count("")
+        self.error_banner.show_message(f"Could not search: {message}", error=True)
+        if not self.model.rowCount():
+            self._show_empty(f"<p style='font-size:16px'>Could not search</p><p>{_escape(message)}</p>")
+        self.search_failed.emit(message)
+
+    def _cleared(self) -> None:
+        self.search.cancel()
+        self._last_query = None
+        self.model.clear()
+        self.preview.show_item(None)
+        self.query_bar.set_result_count("")
+        self.error_banner.hide()
+        self._show_empty(IDLE_MESSAGE)
+        if self.query_bar.filtered():  # filters alone still list what passes them, newest first
+            self.run_search()
+
+    def _show_empty(self, html: str) -> None:
+        self.empty.setText(html)
+        self.results_stack.setCurrentWidget(self.empty)
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self.preview.show_item(self._item(current), self._query_text)
+
+    def _item(self, index: QModelIndex) -> ResultItem | None:
+        item = index.data(ItemRole) if index.isValid() else None
+        return item if isinstance(item, ResultItem) else None
+
+    def open_item(self, item: ResultItem | None) -> None:
+        if item is not None:
+            file_actions.open_file(item.path)
+
+    # -- image and voice input ------------------------------------------------------------------------------
+    def pick_image(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Search by image", str(Path.home()), IMAGE_FILTER)
+        if path:
+            self.search_image(path)
+
+    def pick_voice_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Search by voice file", str(Path.home()), AUDIO_FILTER)
+        if path:
+            self.search_voice(path)
+
+    def record_voice(self) -> RecordDialog | None:
+        """Record a spoken query from the default microphone; it is searched when the recording stops."""
+        if not has_audio_input():
+            self.error_banner.show_message("No microphone found. Use “Search by voice file…” to search with a "
+                                           "recording instead.")
+            return None
+        dialog = RecordDialog(self._temp_files.new_path, self)
+        dialog.recorded.connect(self.search_voice)
+        if dialog.start():
+            dialog.open()
+        return dialog
+
+    def paste(self) -> None:
+        """Ctrl+V: an image (or an image file) on the clipboard becomes the query; text goes in the field."""
+        mime = QGuiApplication.clipboard().mimeData()
+        if mime is not None:
+            path = image_path_from_mime(mime)
+            if path is None and mime.hasImage():
+                image = QGuiApplication.clipboard().image()
+                if not image.isNull():
+                    path = self._save_temp_image(image)
+            if path is not None:
+                self._show_search_page()
+                self.search_image(path)
+                return
+        if self.query_bar.isVisible():
+            self.query_bar.field.setFocus()
+            self.query_bar.field.paste()
+
+    def _save_temp_image(self, image: QImage) -> str | None:
+        path = self._temp_files.save_image(image)
+        if path is None:
+            self.error_banner.show_message("Could not save the pasted image to a temporary file.", error=True)
+        return path
+
+    def _chip_thumbnail(self, source: str) -> None:
+        if source == self.query_bar.image_path():
+            self.query_bar.set_chip_pixmap(source, self.thumbnails.get(source))
+
+    # -- drag and drop ------------------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        mime = event.mimeData()
+        if image_path_from_mime(mime) or audio_path_from_mime(mime) or mime.hasImage():
+            event.acceptProposedAction()
+            self._show_overlay(True)
+        else:
+            event.ignore()
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self._show_overlay(False)
+        super().dragLeaveEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self._show_overlay(False)
+        mime = event.mimeData()
+        image = image_path_from_mime(mime)
+        audio = audio_path_from_mime(mime) if image is None else None
+        if image is None and audio is None and mime.hasImage():
+            data = mime.imageData()
+            if isinstance(data, QImage) and not data.isNull():
+                image = self._save_temp_image(data)
+        if image is None and audio is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self._show_search_page()
+        if image is not None:
+            self.search_image(image)
+        elif audio is not None:
+            self.search_voice(audio)
+
+    def _show_overlay(self, shown: bool) -> None:
+        central = self.centralWidget()
+        if shown and central is not None:
+            self.drop_overlay.setGeometry(central.rect().adjusted(24, 24, -24, -24))
+            self.drop_overlay.raise_()
+        self.drop_overlay.setVisible(shown)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.drop_overlay.isVisible():
+            self._show_overlay(True)
+
+    # -- library -------------------------------------------------------------------------------------------
+    def add_folders(self, folders: list[str]) -> None:
+        """Add folders to the library and index them in the background; the search page shows at once."""
+        self._show_search_page()
+        self.indexing.index(add_roots=folders)
+        self.focus_search()
+
+    def _show_search_page(self) -> None:
+        if self.pages.currentWidget() is not self.splitter:
+            self.pages.setCurrentWidget(self.splitter)
+            self.query_bar.show()
+            self.results_stack.setCurrentWidget(self.empty)
+
+    def _indexing_progress(self, _p: object) -> None:
+        if self._last_query is not None and not self._refresh_timer.isActive():
+            self._refresh_timer.start()  # results grow while the library is indexed
+
+    def _library_changed(self, _summary: object) -> None:
+        self.refresh()
+        self.library_updated.emit()
+
+    def show_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.library, self.background_pool, self.import_clip, self._pick_folder, self)
+        dialog.saved.connect(self._settings_saved)
+        dialog.setModal(False)
+        dialog.show()
+        self.settings = dialog
+        return dialog
+
+    def _settings_saved(self, change: SettingsChange) -> None:
+        self.query_bar.folders.set_roots(self.library.roots())
+        if change.roots_changed:
+            if self.pages.currentWidget() is self.welcome and self.library.roots():
+                self._show_search_page()
+            self.indexing.index()  # new folders get indexed, removed ones' files are gone already
+        self.refresh()
+
+    def show_failures(self) -> FailuresDialog:
+        """The list of files that could not be indexed (not modal)."""
+        if self.failures is None:
+            self.failures = FailuresDialog(self.reader, self.indexing, self.background_pool, self)
+        self.failures.show()
+        self.failures.raise_()
+        return self.failures
+
+    def import_clip(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import CLIP weights", str(Path.home()), CHECKPOINT_FILTER)
+        if path:
+            self.import_clip_file(Path(path))
+
+    def import_clip_file(self, path: Path) -> None:
+        self.banner.show_message(f"Checking and importing {path.name}…")
+        button = self.banner.buttons.get("Import model file…")
+        if button is not None:
+            button.setEnabled(False)
+
+        def done(_weights: object) -> None:
+            if button is not None:
+                button.hide()
+            self.banner.show_message("CLIP weights imported. Restart Trove to search photos by what they show; "
+                                     "photos are then encoded in the background.")
+
+        def failed(exc: BaseException) -> None:
+            if button is not None:
+                button.setEnabled(True)
+            self.banner.show_message(f"Could not import the model: {exc}", error=True)
+
+        models = self.library.models
+        run_task(lambda: models.import_clip(path), done, failed, pool=self.background_pool, context=self)
+
+    # -- state for scripts and tests ------------------------------------------------------------------------
+    @property
+    def last_query(self) -> Query | None:
+        """The query whose results are shown (or are coming)."""
+        return self._last_query
+
+    def is_settled(self) -> bool:
+        """No search, thumbnail or preview load is in flight."""
+        return not self.search.busy and self.thumbnails.pending() == 0 and not self.preview.loading
+
+    # -- closing -------------------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop background work: the watcher, a running index (the catalog stays consistent), the pools."""
+        if self._shut:
+            return
+        self._shut = True
+        self._refresh_timer.stop()
+        self.search.cancel()
+        self.preview.recording.stop()
+        self.indexing.shutdown()
+        for pool in (self.search_pool, self.thumb_pool, self.background_pool):
+            pool.clear()
+            pool.waitForDone(30000)
+        self.reader.close()
+        self._temp_files.cleanup()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

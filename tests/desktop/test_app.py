@@ -1,0 +1,49 @@
+"""``trove-desktop --screenshot``: opens over an existing index, runs the query, waits for results and
+thumbnails, saves the whole window and exits 0."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QImage
+from pytestqt.qtbot import QtBot
+
+from core.library import Library
+from desktop import app
+from tests.conftest import FakeEncoders, make_wav
+
+
+@pytest.fixture
+def indexed(lib: Library, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The data dir of an indexed library; the app opens it with the fake encoders."""
+    data_dir = lib.data_dir
+    real_open = Library.open
+
+    def open_with_fakes(data_dir: Path | None = None, device: str = "auto", encoders: object = None) -> Library:
+        return real_open(data_dir, device, FakeEncoders())
+
+    monkeypatch.setattr(Library, "open", staticmethod(open_with_fakes))
+    return data_dir
+
+
+@pytest.mark.parametrize("kind", ["text", "image", "voice"])
+def test_screenshot_of_a_query(qtbot: QtBot, indexed: Path, media: Path, tmp_path: Path, kind: str) -> None:
+    out = tmp_path / f"{kind}.png"
+    args = ["--data-dir", str(indexed), "--screenshot", str(out), "--size", "900x600"]
+    if kind == "text":
+        args += ["--query", "sunset beach"]
+    elif kind == "image":
+        args += ["--image", str(media / "photos" / "pets" / "black-cat-on-sofa.jpg")]
+    else:
+        args += ["--voice", str(make_wav(tmp_path / "q.wav", transcript="dentist appointment"))]
+    assert app.main(args) == 0
+    shot = QImage(str(out))
+    assert (shot.width(), shot.height()) == (900, 600)
+    assert shot.pixelColor(5, 5).isValid()
+
+
+def test_an_unreadable_data_dir_exits_non_zero(tmp_path: Path) -> None:
+    blocker = tmp_path / "file-not-dir"
+    blocker.write_text("x")
+    assert app.main(["--data-dir", str(blocker), "--screenshot", str(tmp_path / "x.png")]) == 1
