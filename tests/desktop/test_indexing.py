@@ -144,6 +144,16 @@ def test_missing_clip_weights_banner_and_a_failed_import(qtbot: QtBot, window: M
     search(qtbot, window, "dentist")  # nothing was blocked meanwhile
 
 
+def test_download_without_a_network_says_to_import(qtbot: QtBot, window: MainWindow,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TROVE_NO_NETWORK", "1")  # tests never touch the network
+    button = window.banner.buttons["Download…"]
+    window.download_clip_now()
+    qtbot.waitUntil(lambda: button.isEnabled(), timeout=10000)
+    assert "Could not download the model" in window.banner.message.text()
+    assert "trove models import FILE" in window.banner.message.text()
+
+
 def test_failed_files_are_listed_with_reasons_and_can_be_retried(qtbot: QtBot, fresh: Library, media: Path) -> None:
     broken = media / "photos" / "broken.jpg"
     broken.write_bytes(b"this is not a jpeg")

@@ -51,7 +51,7 @@ def test_random_weights_are_tagged_apart(monkeypatch: pytest.MonkeyPatch, tmp_pa
 
 
 def test_fetch_without_a_network_says_how_to_import_instead(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # as on a machine with no network: no download is attempted
+    monkeypatch.setenv("TROVE_NO_NETWORK", "1")  # tests never touch the network
     store = ModelStore(tmp_path / "data", arch="ViT-B-32")
     with pytest.raises(ModelError, match="trove models import FILE"):
         store.fetch_clip("laion2b_s34b_b79k")
