@@ -8,13 +8,22 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from core.library import Library
 from desktop.main_window import MainWindow
 from tests.conftest import FakeEncoders, make_wav
 from tests.desktop.conftest import names, search
+
+
+def focus_field(qtbot: QtBot, window: MainWindow) -> QLineEdit:
+    """Give the search field keyboard focus, as a click would, and wait until it has it."""
+    window.activateWindow()
+    field = window.query_bar.field
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus, timeout=3000)
+    return field
 
 
 def drag_enter(pos: QPoint, mime: QMimeData) -> QDragEnterEvent:
@@ -76,10 +85,7 @@ def test_pasting_an_image_searches_by_it(qtbot: QtBot, window: MainWindow, media
     cat = QImage(str(media / "photos" / "pets" / "black-cat-on-sofa.jpg"))
     assert not cat.isNull()
     QGuiApplication.clipboard().setImage(cat)
-    window.activateWindow()
-    field = window.query_bar.field
-    field.setFocus()
-    qtbot.waitUntil(field.hasFocus, timeout=3000)
+    field = focus_field(qtbot, window)
     with qtbot.waitSignal(window.results_shown, timeout=10000):
         qtbot.keyClick(field, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     pasted = window.query_bar.image_path()
@@ -106,10 +112,7 @@ def test_pasting_an_image_file_url_searches_by_it(qtbot: QtBot, window: MainWind
 
 def test_pasting_text_still_pastes_text(qtbot: QtBot, window: MainWindow) -> None:
     QGuiApplication.clipboard().setText("milk")
-    window.activateWindow()
-    field = window.query_bar.field
-    field.setFocus()
-    qtbot.waitUntil(field.hasFocus, timeout=3000)
+    field = focus_field(qtbot, window)
     with qtbot.waitSignal(window.results_shown, timeout=10000):
         qtbot.keyClick(field, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
         qtbot.keyClick(field, Qt.Key.Key_Return)
