@@ -226,6 +226,12 @@ class Catalog:
             out[kind] = n
         return out
 
+    def files_with_stale_visual(self, visual_model: str) -> set[int]:
+        """Files with visual vectors from another model (weights changed): to re-encode."""
+        return {r[0] for r in self.conn.execute(
+            "SELECT DISTINCT file_id FROM chunks WHERE visual_model IS NOT NULL AND visual_model <> ?",
+            (visual_model,))}
+
     def count_visual_pending(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM files WHERE visual_pending=1").fetchone()[0])
 

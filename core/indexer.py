@@ -174,6 +174,9 @@ class Indexer:
         roots = sorted(roots, key=len, reverse=True)  # innermost first
         image = self.encoders.image
         visual_model = image.model_id if image is not None else None
+        # Vectors of other CLIP weights keep answering (their visual part counts as missing) until
+        # these files are encoded again with the current ones.
+        stale = catalog.files_with_stale_visual(visual_model) if visual_model is not None else set()
         for scope in scopes:
             found = scan(scope, self.excludes, skip_dirs=[str(self.data_dir)])
             plan.failures.extend(found.failures)
@@ -183,9 +186,11 @@ class Indexer:
             for path, st in found.files.items():
                 st = dataclasses.replace(st, root=root)
                 row = known.get(path)
+                if row is not None and row.id in stale:
+                    row = dataclasses.replace(row, visual_pending=True)
                 if row is not None and row.size_bytes == st.size_bytes and row.mtime_ns == st.mtime_ns:
                     if visual_model is not None and row.visual_pending:
-                        plan.todo.append((st, row))  # weights arrived since: encode what waited
+                        plan.todo.append((st, row))  # weights arrived or changed since: encode what waited
                     else:
                         plan.unchanged += 1
                     continue

@@ -79,6 +79,19 @@ class Library:
             vectors.save(catalog, force=True)
         return cls(data_dir, catalog, vectors, encoders, models, clip, choice)
 
+    def reload_models(self, encoders: Encoders | None = None) -> None:
+        """Pick up CLIP weights imported or downloaded since opening, without a restart. Files then wait
+        for visual encoding, which the next ``index()`` does; meanwhile the old vectors keep answering."""
+        with self._index_lock:
+            clip = self.models.clip()
+            encoders = encoders or default_encoders(clip, self.device.name)
+            vectors = VectorIndex(self.data_dir, encoders.visual_model_id, encoders.visual_dim,
+                                  encoders.text_model_id, encoders.text_dim)
+            if vectors.open(self.catalog):
+                vectors.save(self.catalog, force=True)
+            self.clip, self.encoders, self.vectors = clip, encoders, vectors
+            self.indexer.encoders, self.indexer.vectors = encoders, vectors  # same pause/cancel events
+
     def close(self) -> None:
         with self._readers_lock:
             for reader in self._readers:

@@ -570,18 +570,26 @@ class MainWindow(QMainWindow):
         for b in buttons:
             b.setEnabled(False)
 
+        library = self.library
+
+        def get_and_load() -> object:
+            weights = job()
+            library.reload_models()  # waits for a running index pass, then the new weights are in use
+            return weights
+
         def done(_weights: object) -> None:
             for b in buttons:
                 b.hide()
-            self.banner.show_message("CLIP weights ready. Restart Trove to search photos by what they show; "
-                                     "photos are then encoded in the background.")
+            self.banner.show_message("CLIP weights ready: photos are being encoded in the background, and "
+                                     "search by image works now.")
+            self.indexing.index()
 
         def failed(exc: BaseException) -> None:
             for b in buttons:
                 b.setEnabled(True)
             self.banner.show_message(f"Could not {verb} the model: {exc}", error=True)
 
-        run_task(job, done, failed, pool=self.background_pool, context=self)
+        run_task(get_and_load, done, failed, pool=self.background_pool, context=self)
 
     # -- state for scripts and tests ------------------------------------------------------------------------
     @property

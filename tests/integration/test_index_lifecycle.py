@@ -229,3 +229,21 @@ def test_cancel_stops_a_run_and_the_next_run_finishes(tmp_path: Path, library: L
     encoders.fake_text.encode = real_encode  # type: ignore[method-assign]
     s2 = library.index()
     assert not s2.cancelled and s.added + s2.added == 40 and s2.removed == 0
+
+
+def test_new_clip_weights_reencode_visuals_without_redoing_transcripts(tmp_path: Path, library: Library,
+                                                                       encoders: FakeEncoders) -> None:
+    root = tmp_path / "lib"
+    build(root)
+    library.add_root(root)
+    library.index()
+    probe = make_photo(tmp_path / "probe.jpg", (20, 120, 220), size=(160, 120), seed=5)
+    other = FakeEncoders()
+    other.visual_model_id = other.fake_image.model_id = "fake-clip-v2"  # e.g. real weights replace test ones
+    library.reload_models(other)
+    assert library.search(Query(text="dentist filling")).results[0].path.endswith("dentist.wav")  # still answers
+    s = library.index()
+    assert s.updated == 5 and other.fake_image.images == 2 and other.fake_speech.calls == 0
+    assert library.index().unchanged == 5  # done once
+    r = library.search(Query(image_path=str(probe), kind=Kind.PHOTO)).results
+    assert r[0].path.endswith("IMG_0001.jpg")
