@@ -3,9 +3,11 @@ the encoders and the model store for one data directory."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ from core.indexer import Encoders, Indexer, IndexSummary, ProgressFn
 from core.models import ClipWeights, ModelStore
 from core.scanner import DEFAULT_EXCLUDES
 from core.search import FusionWeights, Query, QueryVectors, Searcher, keyword_terms
-from core.types import SearchResult
+from core.types import FileDetails, SearchResult
 from core.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -117,7 +119,7 @@ class Library:
 
     # -- configuration ------------------------------------------------------------------------------
     def roots(self) -> list[str]:
-        return self.catalog.roots()
+        return self._reader().roots()
 
     def add_root(self, path: str | Path) -> str:
         p = Path(path).expanduser()
@@ -226,6 +228,33 @@ class Library:
                 "Run `trove models import FILE` with an open_clip ViT-B-32 checkpoint, or `trove models fetch` "
                 "where a network exists.")
 
+    # -- what front ends show (any thread) ------------------------------------------------------------
+    def file_details(self, paths: Iterable[str]) -> dict[str, FileDetails]:
+        wanted = list(dict.fromkeys(paths))
+        out: dict[str, FileDetails] = {}
+        conn = self._reader().conn
+        for i in range(0, len(wanted), 500):
+            part = wanted[i:i + 500]
+            marks = ",".join("?" * len(part))
+            for path, thumb, meta, size in conn.execute(
+                    f"SELECT path, thumbnail, meta, size_bytes FROM files WHERE path IN ({marks})", part):
+                out[path] = FileDetails(path, str(self.data_dir / thumb) if thumb else None, _json_dict(meta),
+                                        int(size))
+        return out
+
+    def chunk_text(self, chunk_id: int) -> str | None:
+        row = self._reader().conn.execute("SELECT text FROM chunks WHERE id=?", (chunk_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def counts(self) -> dict[str, int]:
+        return self._reader().counts()
+
+    def failures(self) -> list[dict[str, str]]:
+        return self._reader().failures()
+
+    def failure_count(self) -> int:
+        return int(self._reader().conn.execute("SELECT COUNT(*) FROM failures").fetchone()[0])
+
     # -- status --------------------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
         return {
@@ -241,6 +270,15 @@ class Library:
             "failed": self.catalog.failures(),
             "hint": None if self.clip.present else self.clip_hint(),
         }
+
+
+def _json_dict(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        log.warning("unreadable metadata in the catalog: %.80s", text)
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def default_encoders(clip: ClipWeights, device: str) -> Encoders:

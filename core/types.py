@@ -120,6 +120,16 @@ class SearchResult:
 
 
 @dataclass(frozen=True, slots=True)
+class FileDetails:
+    """What a front end shows about an indexed file beyond its search result."""
+
+    path: str
+    thumbnail: str | None  # absolute path of the cached thumbnail (photos)
+    meta: dict[str, Any] = field(default_factory=dict)  # EXIF, size, transcript "segments", ...
+    size_bytes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Progress:
     """Numbers, never text to parse: what the CLI bar and the app's status bar show."""
 

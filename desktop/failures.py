@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.library import Library
 from desktop import file_actions
-from desktop.catalog_reader import CatalogReader
 from desktop.formatting import home_path
 from desktop.indexing import IndexingController
 from desktop.tasks import run_task
@@ -29,14 +29,14 @@ class FailuresDialog(QDialog):
 
     loaded = Signal(int)  # rows shown
 
-    def __init__(self, reader: CatalogReader, indexing: IndexingController, pool: QThreadPool,
+    def __init__(self, library: Library, indexing: IndexingController, pool: QThreadPool,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.pool = pool
         self.setWindowTitle("Files Trove could not index")
         self.setModal(False)
         self.resize(760, 380)
-        self.reader = reader
+        self.library = library
         self.indexing = indexing
         lay = QVBoxLayout(self)
         self.caption = QLabel()
@@ -73,7 +73,8 @@ class FailuresDialog(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        run_task(self.reader.failures, self._show, lambda exc: self.caption.setText(f"Cannot list them: {exc}"),
+        library = self.library
+        run_task(lambda: [(f["path"], f["reason"]) for f in library.failures()], self._show, lambda exc: self.caption.setText(f"Cannot list them: {exc}"),
                  pool=self.pool, context=self)
 
     def _show(self, rows: list[tuple[str, str]]) -> None:

@@ -13,7 +13,6 @@ from core.indexer import IndexSummary
 from core.library import Library
 from core.types import Progress
 from core.watcher import Watcher
-from desktop.catalog_reader import CatalogReader
 from desktop.tasks import Throttled, run_task
 
 log = logging.getLogger(__name__)
@@ -30,11 +29,10 @@ class IndexingController(QObject):
     paused_changed = Signal(bool)
     watching = Signal(bool)  # the watcher started (True) or stopped
 
-    def __init__(self, library: Library, reader: CatalogReader, pool: QThreadPool, *, watch: bool = True,
+    def __init__(self, library: Library, pool: QThreadPool, *, watch: bool = True,
                  quiet_s: float = 1.0, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.library = library
-        self.reader = reader
         self.pool = pool
         self.watch = watch
         self.quiet_s = quiet_s
@@ -135,13 +133,13 @@ class IndexingController(QObject):
     def refresh_counts(self) -> None:
         if self._shut:
             return
-        reader = self.reader
+        library = self.library
 
         def done(value: tuple[dict[str, int], int]) -> None:
             self.counts_changed.emit(value[0])
             self.failures_changed.emit(value[1])
 
-        run_task(lambda: (reader.counts(), reader.failure_count()), done,
+        run_task(lambda: (library.counts(), library.failure_count()), done,
                  lambda exc: log.warning("counting failed: %s", exc), pool=self.pool, context=self)
 
     # -- the watcher -----------------------------------------------------------------------------------

@@ -39,7 +39,6 @@ from core.library import Library
 from core.search import Query
 from desktop import file_actions, theme
 from desktop.audio import has_audio_input
-from desktop.catalog_reader import CatalogReader
 from desktop.failures import FailuresDialog
 from desktop.indexing import IndexingController
 from desktop.indexing_status import IndexingStatus
@@ -89,13 +88,12 @@ class MainWindow(QMainWindow):
         self._last_query: Query | None = None
         self._query_text = ""
 
-        self.reader = CatalogReader(library.data_dir, library.catalog.path)
         self.search_pool = make_pool(2, "trove-search")
         self.thumb_pool = make_pool(2, "trove-thumbnails")
         self.background_pool = make_pool(3, "trove-background")
         self.thumbnails = ThumbnailCache(self.thumb_pool, parent=self)
-        self.search = SearchController(library, self.reader, self.search_pool, self)
-        self.indexing = IndexingController(library, self.reader, self.background_pool, watch=watch,
+        self.search = SearchController(library, self.search_pool, self)
+        self.indexing = IndexingController(library, self.background_pool, watch=watch,
                                            quiet_s=watcher_quiet_s, parent=self)
 
         # -- widgets ---------------------------------------------------------------------------------
@@ -121,7 +119,7 @@ class MainWindow(QMainWindow):
         self.results_stack = QStackedWidget()
         self.results_stack.addWidget(self.empty)
         self.results_stack.addWidget(self.results_view)
-        self.preview = PreviewPane(self.reader, self.thumbnails, self.search_pool)
+        self.preview = PreviewPane(library, self.thumbnails, self.search_pool)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.results_stack)
         self.splitter.addWidget(self.preview)
@@ -537,7 +535,7 @@ class MainWindow(QMainWindow):
     def show_failures(self) -> FailuresDialog:
         """The list of files that could not be indexed (not modal)."""
         if self.failures is None:
-            self.failures = FailuresDialog(self.reader, self.indexing, self.background_pool, self)
+            self.failures = FailuresDialog(self.library, self.indexing, self.background_pool, self)
         self.failures.show()
         self.failures.raise_()
         return self.failures
@@ -618,7 +616,6 @@ class MainWindow(QMainWindow):
         for pool in (self.search_pool, self.thumb_pool, self.background_pool):
             pool.clear()
             pool.waitForDone(30000)
-        self.reader.close()
         self._temp_files.cleanup()
 
 

@@ -35,12 +35,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.library import Library
 from core.media.notes import decode_text
 from core.search import keyword_terms
 from core.types import Kind
 from desktop import file_actions, theme
 from desktop.audio import SegmentPlayer
-from desktop.catalog_reader import CatalogReader
 from desktop.formatting import camera_text, clock, home_path, taken_text
 from desktop.results_model import ResultItem
 from desktop.tasks import Sequencer, run_task
@@ -353,12 +353,12 @@ class RecordingView(QWidget):
 class PreviewPane(QWidget):
     loaded = Signal()  # the shown item is fully loaded (full-size photo, note text)
 
-    def __init__(self, reader: CatalogReader, thumbnails: ThumbnailCache, pool: QThreadPool,
+    def __init__(self, library: Library, thumbnails: ThumbnailCache, pool: QThreadPool,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("Preview")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.reader = reader
+        self.library = library
         self.thumbnails = thumbnails
         self.pool = pool
         self._seq = Sequencer()
@@ -441,8 +441,8 @@ class PreviewPane(QWidget):
         elif item.kind is Kind.NOTE:
             self.note.setPlainText("")
             self.stack.setCurrentWidget(self.note)
-            reader, chunk_id, path = self.reader, item.result.chunk_id, item.path
-            self._load(number, lambda: _read_note(path, reader, chunk_id), self._note_loaded)
+            library, chunk_id, path = self.library, item.result.chunk_id, item.path
+            self._load(number, lambda: _read_note(path, library, chunk_id), self._note_loaded)
         else:
             self.recording.show_item(item)
             self.stack.setCurrentWidget(self.recording)
@@ -481,9 +481,9 @@ class PreviewPane(QWidget):
             self.photo.fields["Folder"].setText(f"{self.item.folder}\n(cannot show the photo: {exc})")
 
 
-def _read_note(path: str, reader: CatalogReader, chunk_id: int) -> tuple[str, str | None]:
+def _read_note(path: str, library: Library, chunk_id: int) -> tuple[str, str | None]:
     with open(path, "rb") as fh:
         text, _encoding = decode_text(fh.read())
     if len(text) > MAX_NOTE_CHARS:
         text = text[:MAX_NOTE_CHARS] + "\n…"
-    return text, reader.chunk_text(chunk_id)
+    return text, library.chunk_text(chunk_id)

@@ -12,7 +12,6 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from core.library import Library, SearchResponse
 from core.search import Query
-from desktop.catalog_reader import CatalogReader
 from desktop.formatting import short_folder
 from desktop.results_model import ResultItem
 from desktop.tasks import Sequencer, run_task
@@ -35,11 +34,10 @@ class SearchController(QObject):
     failed = Signal(int, object)  # request number, the exception (newest request only)
     stale = Signal(int)  # an older request's answer arrived late and was dropped
 
-    def __init__(self, library: Library, reader: CatalogReader, pool: QThreadPool,
+    def __init__(self, library: Library, pool: QThreadPool,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.library = library
-        self.reader = reader
         self.pool = pool
         self.search_fn: SearchFn = library.search  # tests may slow one down
         self._seq = Sequencer()
@@ -56,12 +54,12 @@ class SearchController(QObject):
     def search(self, query: Query) -> int:
         number = self._seq.next()
         self._busy = True
-        search_fn, reader = self.search_fn, self.reader
+        search_fn, library = self.search_fn, self.library
 
         def job() -> SearchOutcome:
             response = search_fn(query)
-            details = reader.details(r.path for r in response.results)
-            roots = reader.roots()
+            details = library.file_details(r.path for r in response.results)
+            roots = library.roots()
             items = []
             for r in response.results:
                 d = details.get(r.path)

@@ -247,3 +247,20 @@ def test_new_clip_weights_reencode_visuals_without_redoing_transcripts(tmp_path:
     assert library.index().unchanged == 5  # done once
     r = library.search(Query(image_path=str(probe), kind=Kind.PHOTO)).results
     assert r[0].path.endswith("IMG_0001.jpg")
+
+
+def test_file_details_for_front_ends(tmp_path: Path, library: Library) -> None:
+    root = tmp_path / "lib"
+    build(root)
+    library.add_root(root)
+    library.index()
+    photo, memo = root / "Holidays" / "Beach Portugal" / "IMG_0001.jpg", root / "memos" / "dentist.wav"
+    details = library.file_details([str(photo), str(memo), str(root / "not-indexed.md")])
+    assert set(details) == {str(photo), str(memo)}
+    d = details[str(photo)]
+    assert d.thumbnail and Path(d.thumbnail).is_file() and d.meta["make"] == "Canon"
+    assert d.size_bytes == photo.stat().st_size
+    assert [s[2] for s in details[str(memo)].meta["segments"]] == ["call the dentist on", "tuesday about the loose filling"]
+    hit = library.search(Query(text="loose filling")).results[0]
+    assert library.chunk_text(hit.chunk_id) == hit.snippet
+    assert library.counts() == {"photo": 2, "note": 2, "recording": 1} and library.failure_count() == 0
