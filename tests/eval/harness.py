@@ -30,6 +30,15 @@ def eval_device() -> str:
     return os.environ.get("TROVE_EVAL_DEVICE", "cpu")
 
 
+
+def _memo_single(cache: dict[str, np.ndarray], encode: Any, texts: list[str]) -> np.ndarray:
+    """A single text (a query) is encoded once and cached; batches (indexing) pass straight through."""
+    if len(texts) != 1:
+        return np.asarray(encode(texts))
+    if texts[0] not in cache:
+        cache[texts[0]] = np.asarray(encode(texts))
+    return cache[texts[0]].copy()
+
 class _CachedText:
     """Wraps a TextEncoder; a single text (a query) is encoded once, batches pass through."""
 
@@ -40,11 +49,7 @@ class _CachedText:
         self._cache: dict[str, np.ndarray] = {}
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        if len(texts) != 1:
-            return np.asarray(self.inner.encode(texts))
-        if texts[0] not in self._cache:
-            self._cache[texts[0]] = np.asarray(self.inner.encode(texts))
-        return self._cache[texts[0]].copy()
+        return _memo_single(self._cache, self.inner.encode, texts)
 
 
 class _CachedImage:
@@ -61,11 +66,7 @@ class _CachedImage:
         return np.asarray(self.inner.encode_images(pixels))
 
     def encode_texts(self, texts: list[str]) -> np.ndarray:
-        if len(texts) != 1:
-            return np.asarray(self.inner.encode_texts(texts))
-        if texts[0] not in self._cache:
-            self._cache[texts[0]] = np.asarray(self.inner.encode_texts(texts))
-        return self._cache[texts[0]].copy()
+        return _memo_single(self._cache, self.inner.encode_texts, texts)
 
 
 class _CachedSpeech:

@@ -23,6 +23,15 @@ def build(root: Path) -> None:
     make_wav(root / "memos" / "dentist.wav", 3.0, "call the dentist on tuesday about the loose filling")
 
 
+def indexed(tmp_path: Path, library: Library) -> Path:
+    """The library of ``build`` under tmp_path/lib, added as a root and indexed."""
+    root = tmp_path / "lib"
+    build(root)
+    library.add_root(root)
+    library.index()
+    return root
+
+
 def paths(results: list) -> list[str]:
     return [r.path for r in results]
 
@@ -42,10 +51,7 @@ def test_first_index_then_rescan_costs_nothing(tmp_path: Path, library: Library,
 
 
 def test_search_finds_each_kind_and_says_why(tmp_path: Path, library: Library) -> None:
-    root = tmp_path / "lib"
-    build(root)
-    library.add_root(root)
-    library.index()
+    root = indexed(tmp_path, library)
     r = library.search(Query(text="starter dough")).results
     assert r[0].path == str(root / "notes" / "sourdough.md") and r[0].kind is Kind.NOTE
     assert "note passage" in r[0].why and "starter" in r[0].why
@@ -58,20 +64,14 @@ def test_search_finds_each_kind_and_says_why(tmp_path: Path, library: Library) -
 
 
 def test_image_query_finds_the_same_photo(tmp_path: Path, library: Library) -> None:
-    root = tmp_path / "lib"
-    build(root)
-    library.add_root(root)
-    library.index()
+    indexed(tmp_path, library)
     probe = make_photo(tmp_path / "probe.jpg", (20, 120, 220), size=(160, 120), seed=5)  # a smaller look-alike
     r = library.search(Query(image_path=str(probe), kind=Kind.PHOTO)).results
     assert r[0].path.endswith("IMG_0001.jpg") and "visual match" in r[0].why
 
 
 def test_move_keeps_vectors_and_search_follows(tmp_path: Path, library: Library, encoders: FakeEncoders) -> None:
-    root = tmp_path / "lib"
-    build(root)
-    library.add_root(root)
-    library.index()
+    root = indexed(tmp_path, library)
     old = root / "memos" / "dentist.wav"
     new = root / "archive" / "2024" / "dentist-reminder.wav"
     new.parent.mkdir(parents=True)
@@ -92,10 +92,7 @@ def test_move_keeps_vectors_and_search_follows(tmp_path: Path, library: Library,
 
 def test_copy_reuses_vectors_change_reencodes_delete_removes(tmp_path: Path, library: Library,
                                                               encoders: FakeEncoders) -> None:
-    root = tmp_path / "lib"
-    build(root)
-    library.add_root(root)
-    library.index()
+    root = indexed(tmp_path, library)
     shutil.copy(root / "memos" / "dentist.wav", root / "memos" / "copy.wav")
     s = library.index()
     assert s.added == 1 and encoders.fake_speech.calls == 1  # same content: transcript reused
@@ -109,10 +106,7 @@ def test_copy_reuses_vectors_change_reencodes_delete_removes(tmp_path: Path, lib
 
 
 def test_filters_restrict_but_never_hide(tmp_path: Path, library: Library) -> None:
-    root = tmp_path / "lib"
-    build(root)
-    library.add_root(root)
-    library.index()
+    root = indexed(tmp_path, library)
     photos = library.search(Query(text="zzz unrelated words", kind=Kind.PHOTO)).results
     assert {Path(p).name for p in paths(photos)} == {"IMG_0001.jpg", "DSC_1044.jpg"}
     in_2023 = library.search(Query(kind=Kind.PHOTO, after=date(2023, 1, 1), before=date(2024, 1, 1))).results
@@ -171,10 +165,7 @@ def test_missing_clip_weights_index_photos_by_text_and_encode_later(tmp_path: Pa
 
 
 def test_remove_root_forgets_its_files(tmp_path: Path, library: Library) -> None:
-    root = tmp_path / "lib"
-    build(root)
-    library.add_root(root)
-    library.index()
+    root = indexed(tmp_path, library)
     library.remove_root(root)
     assert library.status()["counts"] == {"photo": 0, "note": 0, "recording": 0}
     assert library.search(Query(text="dentist")).results == []
@@ -233,10 +224,7 @@ def test_cancel_stops_a_run_and_the_next_run_finishes(tmp_path: Path, library: L
 
 def test_new_clip_weights_reencode_visuals_without_redoing_transcripts(tmp_path: Path, library: Library,
                                                                        encoders: FakeEncoders) -> None:
-    root = tmp_path / "lib"
-    build(root)
-    library.add_root(root)
-    library.index()
+    indexed(tmp_path, library)
     probe = make_photo(tmp_path / "probe.jpg", (20, 120, 220), size=(160, 120), seed=5)
     other = FakeEncoders()
     other.visual_model_id = other.fake_image.model_id = "fake-clip-v2"  # e.g. real weights replace test ones
@@ -250,10 +238,7 @@ def test_new_clip_weights_reencode_visuals_without_redoing_transcripts(tmp_path:
 
 
 def test_file_details_for_front_ends(tmp_path: Path, library: Library) -> None:
-    root = tmp_path / "lib"
-    build(root)
-    library.add_root(root)
-    library.index()
+    root = indexed(tmp_path, library)
     photo, memo = root / "Holidays" / "Beach Portugal" / "IMG_0001.jpg", root / "memos" / "dentist.wav"
     details = library.file_details([str(photo), str(memo), str(root / "not-indexed.md")])
     assert set(details) == {str(photo), str(memo)}
