@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from PySide6.QtGui import QFont
 from pytestqt.qtbot import QtBot
 
 from core.library import Library
@@ -17,11 +18,16 @@ FILLER = ("The weather was mild and the walk along the river took most of the af
           "the garden, the neighbours, the price of train tickets and whether the old bridge would be "
           "repaired before winter. Nothing much was decided. ")
 
+# Forty short paragraphs before the passage: taller than any preview pane at any font, so whether the
+# view must scroll to the passage does not depend on the machine's fonts or screen.
 SOURDOUGH = (
-    "# Sourdough\n\n" + FILLER * 3 + "\n\n" + FILLER * 3 + "\n\n"
-    "Shape the dough and let it proof overnight in the banneton, dusted with rice flour so it "
+    "# Sourdough\n\n" + "".join(f"Step {i}. {FILLER}\n\n" for i in range(40))
+    + "Shape the dough and let it proof overnight in the banneton, dusted with rice flour so it "
     "releases cleanly in the morning.\n\n" + FILLER * 2
 )
+
+WINDOW_SIZE = (1200, 760)
+FONT_PX = 13
 
 
 @pytest.fixture
@@ -52,6 +58,10 @@ def lib(tmp_path: Path, media: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
 def window(qtbot: QtBot, lib: Library) -> Iterator[MainWindow]:
     w = MainWindow(lib, auto_index=False, watch=False)
     qtbot.addWidget(w)
+    font = QFont(w.font())  # one size in pixels whatever the machine's fonts and DPI
+    font.setPixelSize(FONT_PX)
+    w.setFont(font)
+    w.resize(*WINDOW_SIZE)
     w.show()
     qtbot.waitExposed(w)
     yield w

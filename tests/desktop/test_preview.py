@@ -4,11 +4,22 @@ matching passage highlighted and scrolled to, a recording's transcript with the 
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel
+from PySide6.QtGui import QTextCursor
 from pytestqt.qtbot import QtBot
 
 from core.types import Kind
 from desktop.main_window import MainWindow
+from desktop.preview import NoteView
 from tests.desktop.conftest import search
+
+
+def passage_in_view(note: NoteView) -> bool:
+    """The first line of the highlighted passage lies inside the visible part of the note."""
+    start = note.toPlainText().index("Shape the dough")
+    cursor = QTextCursor(note.document())
+    cursor.setPosition(start)
+    rect = note.cursorRect(cursor)
+    return 0 <= rect.top() and rect.bottom() <= note.viewport().height()
 
 
 def select(qtbot: QtBot, window: MainWindow, name: str) -> None:
@@ -43,8 +54,9 @@ def test_note_preview_highlights_and_scrolls_to_the_passage(qtbot: QtBot, window
     assert window.preview.stack.currentWidget() is note
     assert "proof overnight in the banneton" in note.highlighted_text()
     assert note.toPlainText().startswith("# Sourdough")
-    # The passage is far down the note: the view scrolls to it.
-    qtbot.waitUntil(lambda: note.verticalScrollBar().value() > 0, timeout=5000)
+    # The passage is far down the note (below forty paragraphs): the view scrolls until it is in sight.
+    qtbot.waitUntil(lambda: passage_in_view(note), timeout=5000)
+    assert note.verticalScrollBar().value() > 0
     colours = {sel.format.background().color().name() for sel in note.extraSelections()}
     assert len(colours) == 2  # the passage, and the keyword inside it
 
