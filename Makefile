@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run demo test bench lint system-deps clean-venv
+.PHONY: run demo test bench lint system-deps system-deps-app clean-venv
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "error: $(PY) not found; install Python 3.11 or run 'make PY=python3.12 ...'" >&2; exit 1; }
@@ -16,16 +16,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Debian tools the tests use to make their media: espeak-ng speaks the voice queries, xvfb for screenshots.
+# System packages (Debian): Qt's runtime libraries, and espeak-ng, which speaks the tests' voice queries.
+# Installed with apt when run as root; otherwise the exact apt-get command is printed.
 system-deps:
-	@if ! command -v espeak-ng >/dev/null 2>&1; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null; \
-	  else echo "note: espeak-ng is missing; spoken-query tests will be skipped (install espeak-ng)" >&2; fi; \
-	fi
+	@bash packaging/system-deps.sh test
+
+system-deps-app:
+	@bash packaging/system-deps.sh run
 
 # The desktop app on its default library (the first run offers to add folders or the sample library).
-run: $(STAMP)
+run: $(STAMP) system-deps-app
 	$(BIN)/python -m desktop.app
 
 # Without a display: index the sample library and run example searches in the terminal.

@@ -65,11 +65,14 @@ class Encoders:
 
     def __init__(self, text: Callable[[], TextEncoder], image: Callable[[], ImageEncoder | None],
                  speech: Callable[[], Transcriber], *, text_model_id: str, text_dim: int,
-                 visual_model_id: str | None, visual_dim: int, device: str = "cpu") -> None:
+                 visual_model_id: str | None, visual_dim: int, device: str = "cpu",
+                 prepare: Callable[[], str] | None = None) -> None:
         self._factories = {"text": text, "image": image, "speech": speech}
         self._loaded: dict[str, Any] = {}
         self._lock = threading.Lock()
         self.device = device
+        self._prepare = prepare  # run once before the first model loads; returns the device confirmed
+        self.confirmed: Any = None  # the DeviceChoice that ``prepare`` confirmed, when it has run
         # Known before any model loads, so the vector index opens without loading one.
         self.text_model_id = text_model_id
         self.text_dim = text_dim
@@ -79,8 +82,18 @@ class Encoders:
     def _get(self, name: str) -> Any:
         with self._lock:
             if name not in self._loaded:
+                if self._prepare is not None:
+                    self.device, self._prepare = self._prepare(), None
                 self._loaded[name] = self._factories[name]()
             return self._loaded[name]
+
+    def loaded(self, name: str) -> bool:
+        return name in self._loaded
+
+    def release(self) -> None:
+        """Drop the loaded models (they load again on next use): an idle app or watcher holds none."""
+        with self._lock:
+            self._loaded.clear()
 
     @property
     def text(self) -> TextEncoder:
@@ -224,7 +237,8 @@ class Indexer:
             try:
                 for path, reason in plan.failures:
                     writer.put(_Failed(path, reason, None, None))
-                self._pipeline(plan, reader, missing_by_hash, claimed, writer)
+                if plan.todo:  # nothing new or changed: no model is loaded at all
+                    self._pipeline(plan, reader, missing_by_hash, claimed, writer)
                 if not self.cancel.is_set():  # a cancelled run may not have reached a moved file's new path
                     for path in plan.missing:
                         if path not in claimed:

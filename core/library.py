@@ -3,6 +3,7 @@ the encoders and the model store for one data directory."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -13,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from core.catalog import Catalog
-from core.device import DeviceChoice, choose_device
+from core.device import DeviceChoice, confirm_device, probe_device
+from core.encoders.query import QueryEncoders
 from core.indexer import Encoders, Indexer, IndexSummary, ProgressFn
 from core.models import ClipWeights, ModelStore
 from core.scanner import DEFAULT_EXCLUDES
@@ -54,7 +56,8 @@ class Library:
         self.encoders = encoders
         self.models = models
         self.clip = clip
-        self.device = device
+        self._device = device
+        self.query = QueryEncoders(self.query_models_dir, encoders)
         self.weights = weights or FusionWeights()
         self._index_lock = threading.Lock()
         self._local = threading.local()  # one catalog connection per searching thread (WAL readers)
@@ -72,9 +75,9 @@ class Library:
         catalog = Catalog(data_dir / "catalog.sqlite")
         models = ModelStore(data_dir)
         clip = models.clip()
-        choice = choose_device(device if device != "auto" else (catalog.get_setting("device") or "auto"))
+        choice = probe_device(device if device != "auto" else (catalog.get_setting("device") or "auto"))
         if encoders is None:
-            encoders = default_encoders(clip, choice.name)
+            encoders = default_encoders(clip, choice)
         vectors = VectorIndex(data_dir, encoders.visual_model_id, encoders.visual_dim, encoders.text_model_id,
                               encoders.text_dim)
         if vectors.open(catalog):
@@ -86,13 +89,61 @@ class Library:
         for visual encoding, which the next ``index()`` does; meanwhile the old vectors keep answering."""
         with self._index_lock:
             clip = self.models.clip()
-            encoders = encoders or default_encoders(clip, self.device.name)
+            encoders = encoders or default_encoders(clip, self.device)
             vectors = VectorIndex(self.data_dir, encoders.visual_model_id, encoders.visual_dim,
                                   encoders.text_model_id, encoders.text_dim)
             if vectors.open(self.catalog):
                 vectors.save(self.catalog, force=True)
             self.clip, self.encoders, self.vectors = clip, encoders, vectors
             self.indexer.encoders, self.indexer.vectors = encoders, vectors  # same pause/cancel events
+            self.query = QueryEncoders(self.query_models_dir, encoders)
+
+    @property
+    def device(self) -> DeviceChoice:
+        """The device models run on: as probed at open, or as confirmed once a model has loaded."""
+        confirmed = getattr(self.encoders, "confirmed", None)
+        return confirmed if isinstance(confirmed, DeviceChoice) else self._device
+
+    @property
+    def query_models_dir(self) -> Path:
+        return self.data_dir / "models" / "query"
+
+    def prepare_query_models(self) -> None:
+        """Write ONNX copies of the text towers, so text queries run without torch (see
+        ``core.encoders.onnx_export``). Once per model; the index run calls it. Never fails a run."""
+        from core.encoders import onnx_export as ox
+
+        root = self.query_models_dir
+        wanted = [(m, k) for m, k in ((self.encoders.text_model_id, "sentence"),
+                                      (self.encoders.visual_model_id, "clip-text")) if m is not None]
+        todo = [(m, k) for m, k in wanted if not ox.is_exported(root, m) and not ox.has_failed(root, m)]
+        for model_id, kind in todo:
+            try:
+                if kind == "sentence":
+                    from core.encoders.text import SentenceEncoder
+
+                    text = self.encoders.text
+                    done = ox.export_sentence_encoder(text, root) if isinstance(text, SentenceEncoder) else root
+                else:
+                    from core.encoders.clip import ClipEncoder
+
+                    image = self.encoders.image
+                    done = ox.export_clip_text(image, root) if isinstance(image, ClipEncoder) else root
+                if done is None:
+                    ox.mark_failed(root, model_id, "the copy did not match torch")
+            except Exception as exc:  # an exporter that fails leaves queries on torch; say so once
+                log.warning("could not write the ONNX query copy of %s; text queries use torch (slower to "
+                            "start)", model_id, exc_info=True)
+                ox.mark_failed(root, model_id, f"{type(exc).__name__}: {exc}")
+        ox.remove_others(root, [m for m, _k in wanted])
+        if todo:
+            self.query = QueryEncoders(root, self.encoders)
+
+    def release_models(self) -> None:
+        """Let go of every loaded model: an idle app or watcher keeps none (they load again when needed)."""
+        self.encoders.release()
+        self.query = QueryEncoders(self.query_models_dir, self.encoders)
+        _return_memory()
 
     def close(self) -> None:
         with self._readers_lock:
@@ -162,7 +213,10 @@ class Library:
         roots = [r for r in roots if r not in offline]
         scopes = roots if paths is None else [p for p in (_norm(x) for x in paths) if _inside_any(p, roots)]
         with self._index_lock:
-            return self.indexer.run(_outermost(scopes), progress, retry_failed, roots)
+            summary = self.indexer.run(_outermost(scopes), progress, retry_failed, roots)
+            if not summary.cancelled:
+                self.prepare_query_models()
+            return summary
 
     # -- search --------------------------------------------------------------------------------------
     def search(self, query: Query) -> SearchResponse:
@@ -171,17 +225,18 @@ class Library:
         return SearchResponse(query, searcher.search(query, qv))
 
     def query_vectors(self, q: Query) -> QueryVectors:
-        image = self.encoders.image
+        encoders = self.query
         words = q.text
         if q.voice_path:
             if q.transcript is None:  # a Query searched again keeps its transcript
-                segments = self.encoders.speech.transcribe(q.voice_path)
+                segments = encoders.speech.transcribe(q.voice_path)
                 q.transcript = " ".join(s.text for s in segments).strip()
             words = " ".join(x for x in (q.text, q.transcript) if x) or None
         if q.like_path:
             return self._like_vectors(q)
         visual = text = None
         mode = "voice" if q.voice_path else "text"
+        image = encoders.image if q.image_path else None
         if q.image_path:
             if image is None:
                 raise RuntimeError("searching by image needs CLIP weights: " + self.clip_hint())
@@ -199,9 +254,10 @@ class Library:
             visual = image.encode_images(pixels)[0]
             mode = "image"
         if words and words.strip():
-            text = self.encoders.text.encode([words])[0]
-            if image is not None and visual is None:
-                visual = image.encode_texts([words])[0]
+            text = encoders.sentence.encode([words])[0]
+            tower = encoders.clip_text if visual is None else None
+            if tower is not None:
+                visual = tower.encode_texts([words])[0]
         if mode == "image":
             vw, tw = 1.0, (0.5 if text is not None else 0.0)
         else:
@@ -281,11 +337,15 @@ def _json_dict(text: str | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def default_encoders(clip: ClipWeights, device: str) -> Encoders:
+def default_encoders(clip: ClipWeights, device: DeviceChoice | str) -> Encoders:
+    """The real models, each loaded on first use, on the device ``device`` names (a choice, or a
+    preference such as "cpu" or "auto") once torch confirms it."""
+    choice = device if isinstance(device, DeviceChoice) else probe_device(device)
+
     def text() -> Any:
         from core.encoders.text import SentenceEncoder
 
-        return SentenceEncoder(device)
+        return SentenceEncoder(encoders.device)
 
     def image() -> Any:
         if clip.weights is None:
@@ -293,17 +353,33 @@ def default_encoders(clip: ClipWeights, device: str) -> Encoders:
         from core.encoders.clip import ClipEncoder
 
         assert clip.model_id is not None
-        return ClipEncoder(clip.arch, clip.weights, clip.model_id, device)
+        return ClipEncoder(clip.arch, clip.weights, clip.model_id, encoders.device)
 
     def speech() -> Any:
         from core.encoders.speech import WhisperTranscriber
 
-        return WhisperTranscriber(device=device)
+        return WhisperTranscriber(device=encoders.device)
+
+    def confirm() -> str:
+        confirmed = confirm_device(choice)
+        encoders.confirmed = confirmed
+        return confirmed.name
 
     from core.encoders.text import MODEL_ID
 
-    return Encoders(text, image, speech, text_model_id=MODEL_ID, text_dim=TEXT_DIM, visual_model_id=clip.model_id,
-                    visual_dim=clip.dim, device=device)
+    encoders = Encoders(text, image, speech, text_model_id=MODEL_ID, text_dim=TEXT_DIM,
+                        visual_model_id=clip.model_id, visual_dim=clip.dim, device=choice.name, prepare=confirm)
+    return encoders
+
+
+def _return_memory() -> None:
+    """Collect, then ask glibc to give freed memory back to the system (else RSS stays at its peak)."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to ask
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _norm(path: str) -> str:

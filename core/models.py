@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -65,10 +66,23 @@ class ClipWeights:
 
     @property
     def dim(self) -> int:
-        import open_clip
+        return clip_embed_dim(self.arch)
 
-        cfg = open_clip.get_model_config(self.arch)
-        return int(cfg["embed_dim"]) if cfg else 512
+
+def clip_embed_dim(arch: str) -> int:
+    """The embedding size of an open_clip architecture, read from open_clip's own model config file
+    without importing open_clip (which pulls in torch, torchvision and more: seconds, not milliseconds)."""
+    try:
+        spec = importlib.util.find_spec("open_clip")
+        if spec is not None and spec.submodule_search_locations:
+            folder = Path(next(iter(spec.submodule_search_locations))) / "model_configs"
+            return int(json.loads((folder / f"{arch}.json").read_text())["embed_dim"])
+    except (ImportError, OSError, ValueError, KeyError) as exc:
+        log.debug("no model config file for %s (%s); asking open_clip", arch, exc)
+    import open_clip
+
+    cfg = open_clip.get_model_config(arch)
+    return int(cfg["embed_dim"]) if cfg else 512
 
 
 class ModelStore:

@@ -19,7 +19,7 @@ def passage_in_view(note: NoteView) -> bool:
     cursor = QTextCursor(note.document())
     cursor.setPosition(start)
     rect = note.cursorRect(cursor)
-    return 0 <= rect.top() and rect.bottom() <= note.viewport().height()
+    return rect.top() >= 0 and rect.bottom() <= note.viewport().height()
 
 
 def select(qtbot: QtBot, window: MainWindow, name: str) -> None:

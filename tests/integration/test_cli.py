@@ -96,3 +96,35 @@ def test_bad_arguments_give_clear_messages(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "core.cli", "search", "x", "--after", "last week"],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "YYYY-MM-DD" in proc.stderr
+
+
+HEAVY = ("torch", "open_clip", "sentence_transformers", "transformers", "faster_whisper", "ctranslate2", "torchvision")
+
+
+def imported_by(args: list[str], data: Path) -> set[str]:
+    """Run ``trove ARGS`` in a fresh interpreter; the top-level modules it imported."""
+    code = ("import contextlib, io, json, sys\nfrom core.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    code = main({args!r})\n"
+            "print(json.dumps([code, sorted({m.split('.')[0] for m in sys.modules})]))")
+    env = dict(os.environ, TROVE_CLIP_WEIGHTS="random", TROVE_DATA_DIR=str(data))
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    code_, modules = json.loads(proc.stdout.splitlines()[-1])
+    assert code_ == 0
+    return set(modules)
+
+
+def test_a_text_search_loads_neither_torch_nor_whisper(indexed: tuple[Path, Path]) -> None:
+    _lib, data = indexed
+    modules = imported_by(["search", "bread recipe with a starter", "--json"], data)
+    assert "onnxruntime" in modules  # the ONNX copies of the text towers answer
+    assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
+
+
+def test_status_and_models_list_load_no_model(indexed: tuple[Path, Path]) -> None:
+    _lib, data = indexed
+    for args in (["status", "--json"], ["models", "list", "--json"]):
+        modules = imported_by(args, data)
+        assert not modules & {*HEAVY, "onnxruntime", "tokenizers"}, (args, sorted(modules & {*HEAVY, "onnxruntime"}))
