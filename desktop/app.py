@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ from desktop import theme
 log = logging.getLogger("desktop")
 
 SCREENSHOT_TIMEOUT_S = 120.0
+STARTED = time.monotonic()  # when this module was imported: the start of the app, for the log
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if not args.verbose:  # Qt Multimedia lists every optional library it did not find (pipewire, VA-API)
+        os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.symbolsresolver=false;qt.multimedia.ffmpeg=false")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -66,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         log.warning("--size %s is not WxH; using the default", args.size)
     window.show()
+    QTimer.singleShot(0, lambda: log.info("window shown after %.2f s", time.monotonic() - STARTED))
     if args.voice:
         window.search_voice(str(args.voice.expanduser().resolve()))
     elif args.image:
@@ -80,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         shot = Screenshot(window, args.screenshot, app)
         shot.start()
     else:
+        window.restore_last_query()
         window.focus_search()
     try:
         code = app.exec()

@@ -73,6 +73,10 @@ class IndexingStatus(QWidget):
         self.failures_button.setToolTip("See which files could not be indexed, and why")
         self.failures_button.hide()
         self.failures_button.clicked.connect(self.failures_requested)
+        self.models = QLabel("Loading search models…")
+        self.models.setObjectName("ModelsState")
+        self.models.setToolTip("Searches typed now run as soon as the models are in memory")
+        self.models.hide()
         self.device = QLabel(device)
         self.device.setToolTip("The device that runs the models")
         self.warning = QLabel()
@@ -86,6 +90,7 @@ class IndexingStatus(QWidget):
         lay.addWidget(self.pause_button)
         lay.addWidget(self.failures_button)
         lay.addWidget(self.warning)
+        lay.addWidget(self.models)
         lay.addWidget(self.device)
         self.pause_button.clicked.connect(lambda: controller.set_paused(not controller.paused))
         controller.progress.connect(self.show_progress)
@@ -95,6 +100,13 @@ class IndexingStatus(QWidget):
         controller.failures_changed.connect(self.show_failures)
         controller.failed.connect(lambda exc: self.message.setText(f"Indexing stopped: {exc}"))
         self._paused(controller.paused)
+
+    def set_models_loading(self, loading: bool, error: str | None = None) -> None:
+        """Say while the search models load (in the background, at start), or that they could not."""
+        if error:
+            self.models.setText("Search models failed to load")
+            self.models.setToolTip(error)
+        self.models.setVisible(loading or bool(error))
 
     def show_progress(self, p: Progress) -> None:
         self.message.setText(progress_text(p, self.controller.paused))

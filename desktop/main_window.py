@@ -53,6 +53,7 @@ from desktop.search_controller import SearchController, SearchOutcome
 from desktop.settings_dialog import SettingsChange, SettingsDialog
 from desktop.tasks import make_pool, run_task
 from desktop.thumbnails import ThumbnailCache
+from desktop.ui_state import UiState
 from desktop.welcome import FolderPicker, WelcomeView, pick_folder_dialog
 from desktop.widgets import Banner
 
@@ -192,12 +193,14 @@ class MainWindow(QMainWindow):
         self._actions()
 
         self.query_bar.folders.set_roots(library.roots())
+        self.ui_state = UiState(library.data_dir)
         if not library.clip.present:
             self.banner.add_action("Import model file…", self.import_clip)
             self.banner.add_action("Download…", self.download_clip)
             self.banner.show_message(CLIP_MISSING)
         if library.roots():
             self._show_search_page()
+            self.preload_models()
             if auto_index:
                 self.indexing.index()
             else:
@@ -296,9 +299,27 @@ class MainWindow(QMainWindow):
             return
         self._start(query)
 
+    def preload_models(self) -> None:
+        """Load what a text query needs, off the GUI thread, while the person starts typing; a search
+        typed meanwhile waits for the models inside its own task and runs when they are in."""
+        self.status.set_models_loading(True)
+        run_task(self.library.query.preload, lambda _v: self.status.set_models_loading(False),
+                 lambda exc: self.status.set_models_loading(False, f"{type(exc).__name__}: {exc}"),
+                 pool=self.search_pool, context=self)
+
+    def restore_last_query(self) -> bool:
+        """Put the last text search back in the field and run it (the app starts where it was left)."""
+        text = self.ui_state.last_query()
+        if not text or self.pages.currentWidget() is not self.splitter:
+            return False
+        self.search_text(text)
+        return True
+
     def _start(self, query: Query) -> None:
         self._last_query = query
         self._query_text = query.text or ""
+        if query.text and not (query.image_path or query.voice_path or query.like_path):
+            self.ui_state.set_last_query(query.text)
         self.query_bar.set_result_count("Transcribing…" if query.voice_path and query.transcript is None
                                         else "Searching…")
         self.search.search(query)
