@@ -337,6 +337,22 @@ class Catalog:
             yield [(r[0], from_blob(r[1]), r[2], from_blob(r[3]), r[4]) for r in rows]
             last = rows[-1][0]
 
+    def chunk_ids(self) -> np.ndarray:
+        """Every chunk id, ascending."""
+        rows = self.conn.execute("SELECT id FROM chunks ORDER BY id").fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.uint64, count=len(rows))
+
+    def vectors_of(self, ids: Iterable[int], batch: int = 500) -> Iterator[tuple[int, np.ndarray | None, str | None,
+                                                                              np.ndarray | None, str | None]]:
+        """The stored vectors of these chunks (those still there)."""
+        wanted = [int(i) for i in ids]
+        for start in range(0, len(wanted), batch):
+            part = wanted[start:start + batch]
+            marks = ",".join("?" * len(part))
+            for r in self.conn.execute(
+                    f"SELECT id, visual, visual_model, textvec, text_model FROM chunks WHERE id IN ({marks})", part):
+                yield r[0], from_blob(r[1]), r[2], from_blob(r[3]), r[4]
+
     def chunk_count(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
 

@@ -94,6 +94,8 @@ class _Bar:
         self.last = now
         if p.phase == "scanning":
             line = f"scanning… (device {p.device})"
+        elif p.phase == "preparing":
+            line = "preparing fast search: writing ONNX copies of the text models (once per model)…"
         elif p.phase in ("indexing", "saving"):
             width = 28
             frac = p.done / p.total if p.total else 1.0
@@ -117,10 +119,10 @@ def _emit(args: argparse.Namespace, payload: dict[str, Any], human: str) -> None
         sys.stdout.write(human + ("\n" if human and not human.endswith("\n") else ""))
 
 
-def _open(args: argparse.Namespace) -> Any:
+def _open(args: argparse.Namespace, isolated: bool = False) -> Any:
     from core.library import Library
 
-    return Library.open(args.data_dir)
+    return Library.open(args.data_dir, isolated=isolated)
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -210,7 +212,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     from core.indexer import IndexSummary
     from core.watcher import Watcher
 
-    lib = _open(args)
+    lib = _open(args, isolated=True)  # each index run in a child process: an idle watcher holds no model
     with lib:
         if not lib.roots():
             sys.stderr.write("trove: no library folders yet; run `trove index FOLDER` first\n")

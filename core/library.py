@@ -20,10 +20,13 @@ from core.indexer import Encoders, Indexer, IndexSummary, ProgressFn
 from core.models import ClipWeights, ModelStore
 from core.scanner import DEFAULT_EXCLUDES
 from core.search import FusionWeights, Query, QueryVectors, Searcher, keyword_terms
-from core.types import FileDetails, SearchResult
+from core.types import FileDetails, Progress, SearchResult
 from core.vectors import VectorIndex
+from core.worker import ChildIndexer, IndexingStopped
 
 log = logging.getLogger(__name__)
+
+__all__ = ["IndexingStopped", "Library", "SearchResponse", "default_data_dir", "default_encoders"]
 
 TEXT_DIM = 384
 
@@ -49,7 +52,7 @@ class SearchResponse:
 class Library:
     def __init__(self, data_dir: Path, catalog: Catalog, vectors: VectorIndex, encoders: Encoders,
                  models: ModelStore, clip: ClipWeights, device: DeviceChoice,
-                 weights: FusionWeights | None = None) -> None:
+                 weights: FusionWeights | None = None, child: ChildIndexer | None = None) -> None:
         self.data_dir = data_dir
         self.catalog = catalog
         self.vectors = vectors
@@ -57,16 +60,22 @@ class Library:
         self.models = models
         self.clip = clip
         self._device = device
-        self.query = QueryEncoders(self.query_models_dir, encoders)
         self.weights = weights or FusionWeights()
         self._index_lock = threading.Lock()
         self._local = threading.local()  # one catalog connection per searching thread (WAL readers)
         self._readers: list[Catalog] = []
         self._readers_lock = threading.Lock()
         self.indexer = Indexer(data_dir, catalog.path, vectors, encoders, self.excludes())
+        self.child = child  # when set, index runs happen in a child process (see core.worker)
+        if child is not None:
+            child.pause, child.cancel = self.indexer.pause, self.indexer.cancel  # one pause, one cancel
+        self.query = self._query_encoders()
 
     @classmethod
-    def open(cls, data_dir: Path | None = None, device: str = "auto", encoders: Encoders | None = None) -> Library:
+    def open(cls, data_dir: Path | None = None, device: str = "auto", encoders: Encoders | None = None,
+             isolated: bool = False) -> Library:
+        """Open (or create) the library in ``data_dir``. ``isolated``: index runs happen in a child process
+        so this one never loads torch (the app and ``trove watch``; not with injected ``encoders``)."""
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         data_dir = (data_dir or default_data_dir()).expanduser().resolve()
@@ -76,13 +85,17 @@ class Library:
         models = ModelStore(data_dir)
         clip = models.clip()
         choice = probe_device(device if device != "auto" else (catalog.get_setting("device") or "auto"))
+        injected = encoders
         if encoders is None:
             encoders = default_encoders(clip, choice)
         vectors = VectorIndex(data_dir, encoders.visual_model_id, encoders.visual_dim, encoders.text_model_id,
                               encoders.text_dim)
         if vectors.open(catalog):
             vectors.save(catalog, force=True)
-        return cls(data_dir, catalog, vectors, encoders, models, clip, choice)
+        child = None
+        if isolated and injected is None:
+            child = ChildIndexer(data_dir, threading.Event(), threading.Event(), device)
+        return cls(data_dir, catalog, vectors, encoders, models, clip, choice, child=child)
 
     def reload_models(self, encoders: Encoders | None = None) -> None:
         """Pick up CLIP weights imported or downloaded since opening, without a restart. Files then wait
@@ -96,7 +109,17 @@ class Library:
                 vectors.save(self.catalog, force=True)
             self.clip, self.encoders, self.vectors = clip, encoders, vectors
             self.indexer.encoders, self.indexer.vectors = encoders, vectors  # same pause/cancel events
-            self.query = QueryEncoders(self.query_models_dir, encoders)
+            self.query = self._query_encoders()
+
+    def _query_encoders(self) -> QueryEncoders:
+        speech = None
+        if self.child is not None:  # this process loads no torch: Whisper (CTranslate2) for one query at a time
+            def speech() -> Any:
+                from core.encoders.speech import WhisperTranscriber
+
+                return WhisperTranscriber(device=self._device.name)
+
+        return QueryEncoders(self.query_models_dir, self.encoders, speech=speech)
 
     @property
     def device(self) -> DeviceChoice:
@@ -108,41 +131,68 @@ class Library:
     def query_models_dir(self) -> Path:
         return self.data_dir / "models" / "query"
 
+    def _query_copies(self) -> list[tuple[str, str]]:
+        """(key, kind) of every ONNX copy queries use: the sentence encoder, CLIP's two towers."""
+        from core.encoders import onnx_export as ox
+
+        out = [(self.encoders.text_model_id, "sentence")]
+        if self.encoders.visual_model_id is not None:
+            out += [(self.encoders.visual_model_id, "clip-text"), (ox.visual_id(self.encoders.visual_model_id),
+                                                                  "clip-visual")]
+        return out
+
+    def _query_copies_missing(self) -> bool:
+        from core.encoders import onnx_export as ox
+
+        root = self.query_models_dir
+        return any(not ox.is_exported(root, k) and not ox.has_failed(root, k) for k, _kind in self._query_copies())
+
     def prepare_query_models(self) -> None:
-        """Write ONNX copies of the text towers, so text queries run without torch (see
+        """Write ONNX copies of the query encoders, so queries run without torch (see
         ``core.encoders.onnx_export``). Once per model; the index run calls it. Never fails a run."""
         from core.encoders import onnx_export as ox
 
         root = self.query_models_dir
-        wanted = [(m, k) for m, k in ((self.encoders.text_model_id, "sentence"),
-                                      (self.encoders.visual_model_id, "clip-text")) if m is not None]
-        todo = [(m, k) for m, k in wanted if not ox.is_exported(root, m) and not ox.has_failed(root, m)]
-        for model_id, kind in todo:
+        wanted = self._query_copies()
+        todo = [(k, kind) for k, kind in wanted if not ox.is_exported(root, k) and not ox.has_failed(root, k)]
+        for key, kind in todo:
             try:
-                if kind == "sentence":
-                    from core.encoders.text import SentenceEncoder
-
-                    text = self.encoders.text
-                    done = ox.export_sentence_encoder(text, root) if isinstance(text, SentenceEncoder) else root
-                else:
-                    from core.encoders.clip import ClipEncoder
-
-                    image = self.encoders.image
-                    done = ox.export_clip_text(image, root) if isinstance(image, ClipEncoder) else root
+                done = self._export_copy(kind, root)
                 if done is None:
-                    ox.mark_failed(root, model_id, "the copy did not match torch")
+                    ox.mark_failed(root, key, "the copy did not match torch")
             except Exception as exc:  # an exporter that fails leaves queries on torch; say so once
-                log.warning("could not write the ONNX query copy of %s; text queries use torch (slower to "
-                            "start)", model_id, exc_info=True)
-                ox.mark_failed(root, model_id, f"{type(exc).__name__}: {exc}")
-        ox.remove_others(root, [m for m, _k in wanted])
+                log.warning("could not write the ONNX query copy of %s; queries use torch (slower to start)",
+                            key, exc_info=True)
+                ox.mark_failed(root, key, f"{type(exc).__name__}: {exc}")
+        ox.remove_others(root, [k for k, _kind in wanted])
         if todo:
-            self.query = QueryEncoders(root, self.encoders)
+            self.query = self._query_encoders()
+
+    def _export_copy(self, kind: str, root: Path) -> Path | None:
+        """One copy; ``root`` (nothing to write) when the encoder is not a real model (tests' fakes)."""
+        from core.encoders import onnx_export as ox
+
+        if kind == "sentence":
+            from core.encoders.text import SentenceEncoder
+
+            text = self.encoders.text
+            return ox.export_sentence_encoder(text, root) if isinstance(text, SentenceEncoder) else root
+        from core.encoders.clip import ClipEncoder
+
+        image = self.encoders.image
+        if not isinstance(image, ClipEncoder):
+            return root
+        return ox.export_clip_text(image, root) if kind == "clip-text" else ox.export_clip_visual(image, root)
+
+    def release_image_model(self) -> None:
+        """Let go of CLIP's visual tower for queries (the app calls this a while after an image query)."""
+        if self.query.release_image():
+            _return_memory()
 
     def release_models(self) -> None:
         """Let go of every loaded model: an idle app or watcher keeps none (they load again when needed)."""
         self.encoders.release()
-        self.query = QueryEncoders(self.query_models_dir, self.encoders)
+        self.query = self._query_encoders()
         _return_memory()
 
     def close(self) -> None:
@@ -213,10 +263,42 @@ class Library:
         roots = [r for r in roots if r not in offline]
         scopes = roots if paths is None else [p for p in (_norm(x) for x in paths) if _inside_any(p, roots)]
         with self._index_lock:
-            summary = self.indexer.run(_outermost(scopes), progress, retry_failed, roots)
+            if self.child is not None:
+                return self._index_in_child(_outermost(scopes), progress, retry_failed)
+            held: list[Progress] = []
+
+            def hold_done(p: Progress) -> None:  # "done" only once the query copies are written too
+                if p.phase == "done":
+                    held.append(p)
+                elif progress is not None:
+                    progress(p)
+
+            summary = self.indexer.run(_outermost(scopes), hold_done, retry_failed, roots)
             if not summary.cancelled:
+                if progress is not None and self._query_copies_missing():
+                    progress(Progress("preparing", 0, 0, 0.0, None, self.encoders.device))
                 self.prepare_query_models()
+            if progress is not None:
+                for p in held:
+                    progress(p)
             return summary
+
+    def _index_in_child(self, scopes: list[str], progress: ProgressFn | None, retry_failed: bool) -> IndexSummary:
+        assert self.child is not None
+        follower = Catalog(self.catalog.path)
+        try:
+            try:
+                result = self.child.run(scopes, progress, retry_failed, lambda: self.vectors.follow(follower))
+            finally:
+                # What the child saved at its end (or, if it stopped early, what the catalog holds now).
+                if self.vectors.open(follower):
+                    self.vectors.save(follower, force=True)
+        finally:
+            follower.close()
+        if self.query.behind():  # the child wrote the ONNX copies: let go of torch's models here
+            self.query = self._query_encoders()
+            self.release_models()
+        return IndexSummary(**result)
 
     # -- search --------------------------------------------------------------------------------------
     def search(self, query: Query) -> SearchResponse:

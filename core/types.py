@@ -133,7 +133,7 @@ class FileDetails:
 class Progress:
     """Numbers, never text to parse: what the CLI bar and the app's status bar show."""
 
-    phase: str  # "scanning" | "indexing" | "saving" | "done"
+    phase: str  # "scanning" | "indexing" | "saving" | "preparing" (the query models, once) | "done"
     done: int
     total: int
     rate_per_s: float

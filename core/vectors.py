@@ -113,6 +113,21 @@ class VectorIndex:
             self._load(np.array(keys, dtype=np.uint64), mat)
         log.info("rebuilt the vector index from the catalog: %d vectors", self._n)
 
+    def follow(self, catalog: Catalog) -> tuple[int, int]:
+        """Catch up with chunks another process wrote or deleted since this index was loaded (the app
+        follows its indexing process this way while it runs). Best effort: a chunk id reused for new
+        content keeps its old vector until ``open`` loads the cache that process saves at its end.
+        Returns (added, removed)."""
+        ids = catalog.chunk_ids()
+        with self._lock:
+            have = self._keys[: self._n].copy()
+        gone = np.setdiff1d(have, ids, assume_unique=True)
+        new = np.setdiff1d(ids, have, assume_unique=True)
+        self.remove(int(k) for k in gone)
+        for key, visual, visual_model, textvec, text_model in catalog.vectors_of(new.tolist()):
+            self.add(key, visual, visual_model, textvec, text_model)
+        return len(new), len(gone)
+
     def save(self, catalog: Catalog, force: bool = False) -> Path:
         """Write the index for the catalog's current generation (nothing to do if that file exists,
         unless ``force``: after a rebuild the existing file was the damaged one)."""

@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
 
     data_dir = args.data_dir or default_data_dir()
     try:
-        library = Library.open(data_dir)
+        library = Library.open(data_dir, isolated=True)  # index runs (and torch) in a child process
     except Exception as exc:  # a newer schema, an unreadable folder: say so, don't crash silently
         log.exception("cannot open the library at %s", data_dir)
         if args.screenshot is None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from core.indexer import IndexSummary
-from core.library import Library
+from core.library import IndexingStopped, Library
 from core.types import Progress
 from core.watcher import Watcher
 from desktop.tasks import Throttled, run_task
@@ -98,6 +98,8 @@ class IndexingController(QObject):
         run_task(job, self._done, self._failed, pool=self.pool, context=self)
 
     def _done(self, summary: IndexSummary) -> None:
+        log.info("index run finished: %d added, %d updated, %d removed, %d failed in %.1f s", summary.added,
+                 summary.updated, summary.removed, summary.failed, summary.seconds)
         self._progress.flush()
         self._end_run()
         self.finished.emit(summary)
@@ -106,7 +108,7 @@ class IndexingController(QObject):
     def _failed(self, exc: BaseException) -> None:
         self._progress.flush()
         self._end_run()
-        if not isinstance(exc, OSError):
+        if not isinstance(exc, OSError | IndexingStopped):  # the machine's doing, not a bug: no traceback
             log.error("indexing failed", exc_info=(type(exc), exc, exc.__traceback__))
         self.failed.emit(exc)
         self._after_run()

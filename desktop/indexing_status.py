@@ -22,6 +22,8 @@ def progress_text(p: Progress, paused: bool = False) -> str:
         return "Looking for new and changed files…"
     if p.phase == "saving":
         return "Saving the index…"
+    if p.phase == "preparing":
+        return "Preparing fast search (once per model)…"
     if p.phase == "done":
         return "Up to date"
     bits = [f"Indexing {p.done:,} of {p.total:,}"]
@@ -114,7 +116,7 @@ class IndexingStatus(QWidget):
         if p.phase == "indexing" and p.total:
             self.bar.setRange(0, p.total)
             self.bar.setValue(p.done)
-        elif p.phase in ("scanning", "saving"):
+        elif p.phase in ("scanning", "saving", "preparing"):
             self.bar.setRange(0, 0)  # busy
         self.bar.setVisible(p.phase != "done")
 

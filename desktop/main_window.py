@@ -61,6 +61,7 @@ log = logging.getLogger(__name__)
 
 RESULT_LIMIT = 200
 REFRESH_WHILE_INDEXING_MS = 2000
+IMAGE_MODEL_IDLE_MS = 120_000
 IDLE_MESSAGE = ("<p style='font-size:16px'>Type to search your photos, notes and recordings</p>"
                 "<p style='color:#8c959f'>or drop an image here, paste one (Ctrl+V), or search by a voice file</p>")
 CLIP_MISSING = "Photos are searchable by names and dates only: CLIP weights are missing."
@@ -190,6 +191,10 @@ class MainWindow(QMainWindow):
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(REFRESH_WHILE_INDEXING_MS)
         self._refresh_timer.timeout.connect(self.refresh)
+        self._image_model_timer = QTimer(self)  # the visual tower is let go a while after the last image query
+        self._image_model_timer.setSingleShot(True)
+        self._image_model_timer.setInterval(IMAGE_MODEL_IDLE_MS)
+        self._image_model_timer.timeout.connect(self.library.release_image_model)
         self._actions()
 
         self.query_bar.folders.set_roots(library.roots())
@@ -200,7 +205,8 @@ class MainWindow(QMainWindow):
             self.banner.show_message(CLIP_MISSING)
         if library.roots():
             self._show_search_page()
-            self.preload_models()
+            if library.query.copies_exist() or library.child is None:  # never torch in the app's own process
+                self.preload_models()
             if auto_index:
                 self.indexing.index()
             else:
@@ -303,9 +309,14 @@ class MainWindow(QMainWindow):
         """Load what a text query needs, off the GUI thread, while the person starts typing; a search
         typed meanwhile waits for the models inside its own task and runs when they are in."""
         self.status.set_models_loading(True)
-        run_task(self.library.query.preload, lambda _v: self.status.set_models_loading(False),
+        run_task(self.library.query.preload, self._models_loaded,
                  lambda exc: self.status.set_models_loading(False, f"{type(exc).__name__}: {exc}"),
                  pool=self.search_pool, context=self)
+
+    def _models_loaded(self, _none: object) -> None:
+        log.info("search models loaded (%s)", ", ".join(k for k, v in self.library.query.uses_onnx().items() if v)
+                 or "torch")
+        self.status.set_models_loading(False)
 
     def restore_last_query(self) -> bool:
         """Put the last text search back in the field and run it (the app starts where it was left)."""
@@ -350,6 +361,8 @@ class MainWindow(QMainWindow):
 
     def _show_results(self, outcome: SearchOutcome) -> None:
         q = outcome.query
+        if q.image_path:
+            self._image_model_timer.start()
         if q.voice_path and q.transcript is not None and self.query_bar.text() != q.transcript:
             self.query_bar.set_text(q.transcript)
             self._query_text = q.transcript

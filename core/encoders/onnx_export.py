@@ -4,7 +4,7 @@ Importing torch (the CUDA build pip installs on x86_64) takes about 1.8 s and 0.
 on a 2-core machine; importing open_clip and sentence-transformers on top brings a cold text query to
 about 8 s and 1.8 GB. A query only needs two small forward passes, so after an index run (which has the
 torch models loaded anyway) the library writes each text tower as an ONNX graph with its tokenizer in
-the form the ``tokenizers`` package reads, and ``core.encoders.onnx_text`` runs them with onnxruntime
+the form the ``tokenizers`` package reads, and ``core.encoders.onnx_query`` runs them with onnxruntime
 (already installed: faster-whisper depends on it).
 
 A copy is only kept when it gives the same vectors as torch on probe texts (cosine >= ``MIN_COSINE``)
@@ -133,7 +133,7 @@ def export_sentence_encoder(encoder: Any, root: Path) -> Path | None:
                 {"input_ids": axes, "attention_mask": axes, "token_type_ids": axes})
 
     def check(tmp: Path) -> float:
-        from core.encoders.onnx_text import OnnxSentenceEncoder
+        from core.encoders.onnx_query import OnnxSentenceEncoder
 
         onnx = OnnxSentenceEncoder(tmp, threads=1)
         return _min_cosine(encoder.encode(PROBES), onnx.encode(PROBES))
@@ -168,7 +168,7 @@ def export_clip_text(encoder: Any, root: Path) -> Path | None:
             _export(tower, (tokens,), tmp / "model.onnx", ["tokens"], {"tokens": _batch_and_length(context)})
 
     def check(tmp: Path) -> float:
-        from core.encoders.onnx_text import OnnxClipText
+        from core.encoders.onnx_query import OnnxClipText
 
         onnx = OnnxClipText(tmp, threads=1)
         expected = encoder.tokenizer(PROBES).numpy()
@@ -181,6 +181,46 @@ def export_clip_text(encoder: Any, root: Path) -> Path | None:
 
     return _write_checked(root, encoder.model_id, "clip-text", write, check,
                           {"dim": int(encoder.dim), "context_length": context})
+
+
+def visual_id(model_id: str) -> str:
+    """The key of a CLIP model's visual tower copy (its text tower's copy is keyed by the model id)."""
+    return f"{model_id}#visual"
+
+
+def export_clip_visual(encoder: Any, root: Path) -> Path | None:
+    """Write the visual tower of ``encoder`` (a ``ClipEncoder``) as ONNX: preprocessed pixels in (what
+    ``core.encoders.clip.preprocess`` makes), normalised embeddings out. Image queries then need no torch."""
+    import torch
+
+    model = encoder.model
+    size = int(encoder.image_size)
+
+    class VisualTower(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.clip = model
+
+        def forward(self, pixels: Any) -> Any:
+            return self.clip.encode_image(pixels, normalize=True)
+
+    rng = np.random.default_rng(0)
+    probes = rng.standard_normal((3, 3, size, size)).astype(np.float32)
+
+    def write(tmp: Path) -> None:
+        sample = torch.from_numpy(probes[:2].copy())
+        with _on_cpu_fp32(model):
+            _export(VisualTower().eval(), (sample,), tmp / "model.onnx", ["pixels"],
+                    {"pixels": {0: torch.export.Dim("batch", min=1, max=4096)}})
+
+    def check(tmp: Path) -> float:
+        from core.encoders.onnx_query import OnnxClipVisual
+
+        onnx = OnnxClipVisual(tmp, threads=1)
+        return _min_cosine(encoder.encode_images(probes), onnx.encode_images(probes))
+
+    return _write_checked(root, visual_id(encoder.model_id), "clip-visual", write, check,
+                          {"dim": int(encoder.dim), "image_size": size})
 
 
 def _batch_and_length(max_length: int) -> dict[int, Any]:

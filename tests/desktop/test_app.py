@@ -20,7 +20,8 @@ def indexed(lib: Library, monkeypatch: pytest.MonkeyPatch) -> Path:
     data_dir = lib.data_dir
     real_open = Library.open
 
-    def open_with_fakes(data_dir: Path | None = None, device: str = "auto", encoders: object = None) -> Library:
+    def open_with_fakes(data_dir: Path | None = None, device: str = "auto", encoders: object = None,
+                        isolated: bool = False) -> Library:
         return real_open(data_dir, device, FakeEncoders())
 
     monkeypatch.setattr(Library, "open", staticmethod(open_with_fakes))

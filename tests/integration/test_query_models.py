@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from core.encoders import onnx_export as ox
-from core.encoders.onnx_text import OnnxClipText, OnnxSentenceEncoder
+from core.encoders.onnx_query import OnnxClipText, OnnxSentenceEncoder
 from core.encoders.query import QueryEncoders
 from core.library import Library
 from core.search import Query

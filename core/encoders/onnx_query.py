@@ -1,4 +1,5 @@
-"""The text towers for queries, on onnxruntime: no torch, no open_clip, no sentence-transformers.
+"""The query encoders on onnxruntime (both text towers, CLIP's visual tower): no torch, no open_clip, no
+sentence-transformers.
 
 ``core.encoders.onnx_export`` writes the copies (after an index run) and checks them against torch; this
 module only reads them. A cold text query then costs the imports of numpy, onnxruntime and tokenizers
@@ -107,6 +108,23 @@ class OnnxClipText:
             tokens[i, : len(r)] = r
         with self._lock:
             out = self.session.run(None, {"tokens": tokens})[0]
+        return np.asarray(out, dtype=np.float32)
+
+
+class OnnxClipVisual:
+    """CLIP's visual tower from its ONNX copy: preprocessed pixels -> normalised embeddings."""
+
+    def __init__(self, folder: Path, threads: int = 2) -> None:
+        manifest = _manifest(folder) if (folder / MANIFEST).exists() else {}
+        self.model_id = str(manifest.get("model_id", "")).removesuffix("#visual")
+        self.dim = int(manifest.get("dim", 512))
+        self.image_size = int(manifest.get("image_size", 224))
+        self.session = _session(folder / "model.onnx", threads)
+        self._lock = threading.Lock()
+
+    def encode_images(self, pixels: np.ndarray) -> np.ndarray:
+        with self._lock:
+            out = self.session.run(None, {"pixels": np.ascontiguousarray(pixels, dtype=np.float32)})[0]
         return np.asarray(out, dtype=np.float32)
 
 

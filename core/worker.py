@@ -1,0 +1,213 @@
+"""Index runs in a process of their own, for the long-lived front ends (the app, ``trove watch``).
+
+Importing torch costs about 0.9 GB of resident memory before any model loads, and the memory a run's
+models and buffers used is not given back to the system while the process lives. So the app and the
+watcher never import torch: each index run is a child process (``python -m core.worker``) that opens the
+same data folder, is the only writer while it runs (the parent writes nothing meanwhile), reports
+progress as JSON lines on a pipe, and exits, taking its memory with it. A crash in native model code
+ends the child, not the app; the catalog stays consistent because every file's rows are written in one
+transaction (the same property that makes kill -9 safe).
+
+The parent forwards pause, resume and cancel on the child's stdin; if the parent dies, the child reads
+end-of-file and stops like a cancel. While the child runs, the parent follows its writes into its own
+vector index (``VectorIndex.follow``), so searches see new files as they arrive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import IO, Any
+
+from core.types import Progress
+
+log = logging.getLogger(__name__)
+
+FOLLOW_EVERY_S = 2.0
+
+
+class IndexingStopped(RuntimeError):
+    """The indexing process ended without finishing its run (a crash, or killed); what it indexed up to
+    then is kept."""
+
+
+# -- the parent's side ------------------------------------------------------------------------------------
+class ChildIndexer:
+    """Runs ``Library.index`` in a child process; the same ``run`` contract as ``Indexer.run``."""
+
+    def __init__(self, data_dir: Path, pause: threading.Event, cancel: threading.Event,
+                 device: str = "auto") -> None:
+        self.data_dir = data_dir
+        self.pause = pause
+        self.cancel = cancel
+        self.device = device
+        self.pid: int | None = None  # the child's, while one runs
+        self.follow_every_s = FOLLOW_EVERY_S
+
+    def run(self, scopes: list[str], progress: Callable[[Progress], None] | None, retry_failed: bool,
+            follow: Callable[[], object] | None = None) -> dict[str, Any]:
+        """Index ``scopes`` in a child; returns its summary (``IndexSummary.to_json``)."""
+        self.cancel.clear()
+        read_fd, write_fd = os.pipe()
+        cmd = [sys.executable, "-m", "core.worker", "--data-dir", str(self.data_dir), "--report-fd", str(write_fd),
+               "--device", self.device, *(["--retry-failed"] if retry_failed else []), "--", *scopes]
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(_source_root()),
+                                                                         os.environ.get("PYTHONPATH")) if p))
+        try:
+            child = subprocess.Popen(cmd, stdin=subprocess.PIPE, pass_fds=(write_fd,), env=env, text=True,
+                                     start_new_session=True)  # a Ctrl+C meant for the parent is the parent's
+        finally:
+            os.close(write_fd)
+        self.pid = child.pid
+        log.info("indexing in process %d: %s", child.pid, " ".join(scopes))
+        stop = threading.Event()
+        forwarder = threading.Thread(target=self._forward, args=(child, stop), name="trove-index-control",
+                                     daemon=True)
+        forwarder.start()
+        summary: dict[str, Any] | None = None
+        error: dict[str, str] | None = None
+        last_follow = time.monotonic()
+        try:
+            with os.fdopen(read_fd, "r", encoding="utf-8") as reports:
+                for line in reports:
+                    try:
+                        message = json.loads(line)
+                    except ValueError:
+                        log.warning("unreadable report from the indexing process: %.200s", line)
+                        continue
+                    if "progress" in message and progress is not None:
+                        progress(Progress(**message["progress"]))
+                    summary = message.get("summary", summary)
+                    error = message.get("error", error)
+                    if follow is not None and time.monotonic() - last_follow >= self.follow_every_s:
+                        follow()
+                        last_follow = time.monotonic()
+        finally:
+            stop.set()
+            code = _wait(child)
+            forwarder.join(timeout=5)
+            self.pid = None
+        if error is not None:
+            raise IndexingStopped(error.get("message", "the indexing process failed"))
+        if summary is None:
+            raise IndexingStopped(
+                f"the indexing process stopped unexpectedly (exit code {code}); what it indexed so far is kept. "
+                f"Details are in {self.data_dir / 'trove.log'}")
+        return summary
+
+    def _forward(self, child: subprocess.Popen[str], stop: threading.Event) -> None:
+        """Tell the child about pause, resume and cancel as they happen."""
+        paused = cancelled = False
+        while not stop.is_set() and child.poll() is None:
+            try:
+                if self.cancel.is_set() and not cancelled:
+                    _send(child.stdin, "cancel")
+                    cancelled = True
+                elif self.pause.is_set() != paused and not cancelled:
+                    paused = self.pause.is_set()
+                    _send(child.stdin, "pause" if paused else "resume")
+            except (BrokenPipeError, OSError):  # it has just ended
+                return
+            stop.wait(0.1)
+
+
+def _send(stream: IO[str] | None, command: str) -> None:
+    if stream is not None:
+        stream.write(command + "\n")
+        stream.flush()
+
+
+def _wait(child: subprocess.Popen[str]) -> int:
+    try:
+        if child.stdin is not None:
+            child.stdin.close()  # end-of-file: a child still running stops like a cancel
+    except OSError:
+        pass
+    try:
+        return child.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        log.warning("the indexing process %d did not stop; killing it", child.pid)
+        child.kill()
+        return child.wait()
+
+
+def _source_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+# -- the child's side ---------------------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m core.worker", description="One index run, for the app or "
+                                "`trove watch` (not meant to be run by hand).")
+    p.add_argument("--data-dir", type=Path, required=True)
+    p.add_argument("--report-fd", type=int, required=True)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--retry-failed", action="store_true")
+    p.add_argument("paths", nargs="*")
+    args = p.parse_args(argv)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    logging.getLogger().addHandler(handler)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    with os.fdopen(args.report_fd, "w", encoding="utf-8", buffering=1) as reports:
+        lock = threading.Lock()
+
+        def report(message: dict[str, Any]) -> None:
+            with lock:
+                reports.write(json.dumps(message) + "\n")
+
+        try:
+            from core.library import Library
+
+            lib = Library.open(args.data_dir, device=args.device)
+        except Exception as exc:  # reported to the parent, which shows it
+            log.exception("cannot open the library at %s", args.data_dir)
+            report({"error": {"type": type(exc).__name__, "message": f"cannot open the library: {exc}"}})
+            return 1
+        with lib:
+            cancelled = threading.Event()
+            threading.Thread(target=_listen, args=(lib, cancelled), name="trove-index-commands",
+                             daemon=True).start()
+
+            def progress(pr: Progress) -> None:
+                if cancelled.is_set():  # a cancel that came before the run began (which clears it)
+                    lib.indexer.cancel.set()
+                report({"progress": asdict(pr)})
+
+            try:
+                summary = lib.index(args.paths or None, progress, retry_failed=args.retry_failed)
+            except Exception as exc:
+                log.exception("index run failed")
+                report({"error": {"type": type(exc).__name__, "message": str(exc)}})
+                return 1
+            report({"summary": summary.to_json()})
+    return 0
+
+
+def _listen(lib: Any, cancelled: threading.Event) -> None:
+    """Commands from the parent on stdin; end-of-file (the parent is gone) stops the run."""
+    for line in sys.stdin:
+        command = line.strip()
+        if command == "pause":
+            lib.indexer.pause.set()
+        elif command == "resume":
+            lib.indexer.pause.clear()
+        elif command == "cancel":
+            break
+    cancelled.set()
+    lib.indexer.cancel.set()
+    lib.indexer.pause.clear()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
