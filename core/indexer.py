@@ -185,8 +185,7 @@ class Indexer:
              roots: Iterable[str] = ()) -> _Plan:
         plan = _Plan()
         roots = sorted(roots, key=len, reverse=True)  # innermost first
-        image = self.encoders.image
-        visual_model = image.model_id if image is not None else None
+        visual_model = self.encoders.visual_model_id  # known without loading CLIP
         # Vectors of other CLIP weights keep answering (their visual part counts as missing) until
         # these files are encoded again with the current ones.
         stale = catalog.files_with_stale_visual(visual_model) if visual_model is not None else set()

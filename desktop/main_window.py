@@ -62,6 +62,7 @@ log = logging.getLogger(__name__)
 RESULT_LIMIT = 200
 REFRESH_WHILE_INDEXING_MS = 2000
 IMAGE_MODEL_IDLE_MS = 120_000
+AUTO_INDEX_DELAY_MS = 300
 IDLE_MESSAGE = ("<p style='font-size:16px'>Type to search your photos, notes and recordings</p>"
                 "<p style='color:#8c959f'>or drop an image here, paste one (Ctrl+V), or search by a voice file</p>")
 CLIP_MISSING = "Photos are searchable by names and dates only: CLIP weights are missing."
@@ -207,8 +208,8 @@ class MainWindow(QMainWindow):
             self._show_search_page()
             if library.query.copies_exist() or library.child is None:  # never torch in the app's own process
                 self.preload_models()
-            if auto_index:
-                self.indexing.index()
+            if auto_index:  # once the window has painted: the run's start competes for the same cores
+                QTimer.singleShot(AUTO_INDEX_DELAY_MS, self.indexing.index)
             else:
                 self.indexing.refresh_counts()
                 if watch:

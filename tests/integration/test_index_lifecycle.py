@@ -249,3 +249,20 @@ def test_file_details_for_front_ends(tmp_path: Path, library: Library) -> None:
     hit = library.search(Query(text="loose filling")).results[0]
     assert library.chunk_text(hit.chunk_id) == hit.snippet
     assert library.counts() == {"photo": 2, "note": 2, "recording": 1} and library.failure_count() == 0
+
+
+def test_a_run_with_nothing_to_do_loads_no_model(tmp_path: Path) -> None:
+    from core.library import Library
+    from tests.conftest import FakeEncoders, make_note, make_photo
+
+    root = tmp_path / "lib"
+    make_photo(root / "a.jpg")
+    make_note(root / "b.md", "a note about the garden")
+    with Library.open(tmp_path / "data", encoders=FakeEncoders()) as lib:
+        lib.add_root(root)
+        assert lib.index().added == 2
+    fresh = FakeEncoders()
+    with Library.open(tmp_path / "data", encoders=fresh) as lib:
+        summary = lib.index()
+        assert summary.unchanged == 2
+        assert not any(fresh.loaded(k) for k in ("text", "image", "speech"))
