@@ -159,9 +159,9 @@ def load_average() -> list[float] | None:
 
 
 def device() -> str:
-    from core.device import choose_device
+    from core.device import confirm_device, probe_device
 
-    return choose_device("auto").description
+    return confirm_device(probe_device("auto")).description
 
 
 def now_iso() -> str:

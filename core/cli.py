@@ -231,6 +231,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             pass
         finally:
+            lib.indexer.cancel.set()  # a run in progress stops at once (its child process too)
             watcher.stop()
         _emit(args, {"stopped": True}, "stopped")
     return 0

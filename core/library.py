@@ -298,7 +298,6 @@ class Library:
         finally:
             follower.close()
         if self.query.behind():  # the child wrote the ONNX copies: let go of torch's models here
-            self.query = self._query_encoders()
             self.release_models()
         return IndexSummary(**result)
 

@@ -12,6 +12,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from core.indexer import IndexSummary
+from core.worker import IndexingStopped
 
 if TYPE_CHECKING:
     from core.library import Library
@@ -72,5 +73,7 @@ class Watcher(FileSystemEventHandler):
                 summary = self.library.index(sorted(paths))
                 if self.on_update is not None:
                     self.on_update(summary)
+            except IndexingStopped as exc:  # the indexing process crashed or was killed: the next change retries
+                log.warning("updating the index after changes stopped: %s", exc)
             except Exception:
                 log.exception("updating the index after changes failed")

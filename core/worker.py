@@ -16,6 +16,7 @@ vector index (``VectorIndex.follow``), so searches see new files as they arrive.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -33,6 +34,8 @@ from core.types import Progress
 log = logging.getLogger(__name__)
 
 FOLLOW_EVERY_S = 2.0
+CANCEL_GRACE_S = 2.0  # a cancelled child still loading its models is ended after this
+EXIT_WAIT_S = 60.0  # a child that has reported its end gets this long to exit
 
 
 class IndexingStopped(RuntimeError):
@@ -75,7 +78,9 @@ class ChildIndexer:
         forwarder.start()
         summary: dict[str, Any] | None = None
         error: dict[str, str] | None = None
+        device = "cpu"
         last_follow = time.monotonic()
+        read_all = False
         try:
             with os.fdopen(read_fd, "r", encoding="utf-8") as reports:
                 for line in reports:
@@ -84,20 +89,26 @@ class ChildIndexer:
                     except ValueError:
                         log.warning("unreadable report from the indexing process: %.200s", line)
                         continue
-                    if "progress" in message and progress is not None:
-                        progress(Progress(**message["progress"]))
+                    if "progress" in message:
+                        device = message["progress"].get("device", device)
+                        if progress is not None:
+                            progress(Progress(**message["progress"]))
                     summary = message.get("summary", summary)
                     error = message.get("error", error)
                     if follow is not None and time.monotonic() - last_follow >= self.follow_every_s:
                         follow()
                         last_follow = time.monotonic()
+            read_all = True
         finally:
             stop.set()
-            code = _wait(child)
+            # Read to the end: it is exiting. Interrupted here (Ctrl+C, an error): end it soon.
+            code = _wait(child, EXIT_WAIT_S if read_all else CANCEL_GRACE_S)
             forwarder.join(timeout=5)
             self.pid = None
         if error is not None:
             raise IndexingStopped(error.get("message", "the indexing process failed"))
+        if summary is None and self.cancel.is_set():  # ended after a cancel: what it wrote is kept
+            return {"cancelled": True, "device": device}
         if summary is None:
             raise IndexingStopped(
                 f"the indexing process stopped unexpectedly (exit code {code}); what it indexed so far is kept. "
@@ -106,13 +117,21 @@ class ChildIndexer:
 
     def _forward(self, child: subprocess.Popen[str], stop: threading.Event) -> None:
         """Tell the child about pause, resume and cancel as they happen."""
-        paused = cancelled = False
+        paused = False
+        cancelled_at: float | None = None
         while not stop.is_set() and child.poll() is None:
             try:
-                if self.cancel.is_set() and not cancelled:
+                if cancelled_at is not None and time.monotonic() - cancelled_at > CANCEL_GRACE_S:
+                    # Still loading its models, say: end it. Safe at any moment (each file is one
+                    # transaction), and a person who pressed Stop or Ctrl+C should not wait.
+                    log.info("the indexing process %d did not stop within %.0f s of a cancel; ending it",
+                             child.pid, CANCEL_GRACE_S)
+                    child.terminate()
+                    return
+                if self.cancel.is_set() and cancelled_at is None:
                     _send(child.stdin, "cancel")
-                    cancelled = True
-                elif self.pause.is_set() != paused and not cancelled:
+                    cancelled_at = time.monotonic()
+                elif self.pause.is_set() != paused and cancelled_at is None:
                     paused = self.pause.is_set()
                     _send(child.stdin, "pause" if paused else "resume")
             except (BrokenPipeError, OSError):  # it has just ended
@@ -126,18 +145,19 @@ def _send(stream: IO[str] | None, command: str) -> None:
         stream.flush()
 
 
-def _wait(child: subprocess.Popen[str]) -> int:
-    try:
+def _wait(child: subprocess.Popen[str], grace_s: float) -> int:
+    """Close its stdin (end-of-file: a child still running stops like a cancel), give it ``grace_s``
+    to exit, then end it; killing is safe at any moment (each file is one transaction)."""
+    with contextlib.suppress(OSError):
         if child.stdin is not None:
-            child.stdin.close()  # end-of-file: a child still running stops like a cancel
-    except OSError:
-        pass
-    try:
-        return child.wait(timeout=120)
-    except subprocess.TimeoutExpired:
-        log.warning("the indexing process %d did not stop; killing it", child.pid)
-        child.kill()
-        return child.wait()
+            child.stdin.close()
+    for stop in (child.terminate, child.kill):
+        try:
+            return child.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            log.info("the indexing process %d is still running; ending it", child.pid)
+            stop()
+    return child.wait()
 
 
 def _source_root() -> Path:
@@ -145,6 +165,31 @@ def _source_root() -> Path:
 
 
 # -- the child's side ---------------------------------------------------------------------------------------
+class _Reports:
+    """JSON lines to the parent. If the parent has gone (its end of the pipe closed), the run is
+    cancelled and nothing more is written: no broken-pipe noise, the catalog as consistent as ever."""
+
+    def __init__(self, fd: int, cancelled: threading.Event) -> None:
+        self._stream = os.fdopen(fd, "w", encoding="utf-8", buffering=1)
+        self._lock = threading.Lock()
+        self._cancelled = cancelled
+        self.parent_gone = False
+
+    def send(self, message: dict[str, Any]) -> None:
+        with self._lock:
+            if self.parent_gone:
+                return
+            try:
+                self._stream.write(json.dumps(message) + "\n")
+            except OSError:  # EPIPE: nobody reads any more
+                self.parent_gone = True
+                self._cancelled.set()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._stream.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m core.worker", description="One index run, for the app or "
                                 "`trove watch` (not meant to be run by hand).")
@@ -159,38 +204,38 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger().addHandler(handler)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    with os.fdopen(args.report_fd, "w", encoding="utf-8", buffering=1) as reports:
-        lock = threading.Lock()
+    cancelled = threading.Event()
+    reports = _Reports(args.report_fd, cancelled)
+    try:
+        return _run(args, reports, cancelled)
+    finally:
+        reports.close()
 
-        def report(message: dict[str, Any]) -> None:
-            with lock:
-                reports.write(json.dumps(message) + "\n")
+
+def _run(args: argparse.Namespace, reports: _Reports, cancelled: threading.Event) -> int:
+    try:
+        from core.library import Library
+
+        lib = Library.open(args.data_dir, device=args.device)
+    except Exception as exc:  # reported to the parent, which shows it
+        log.exception("cannot open the library at %s", args.data_dir)
+        reports.send({"error": {"type": type(exc).__name__, "message": f"cannot open the library: {exc}"}})
+        return 1
+    with lib:
+        threading.Thread(target=_listen, args=(lib, cancelled), name="trove-index-commands", daemon=True).start()
+
+        def progress(pr: Progress) -> None:
+            if cancelled.is_set():  # a cancel before the run began (which clears it), or the parent gone
+                lib.indexer.cancel.set()
+            reports.send({"progress": asdict(pr)})
 
         try:
-            from core.library import Library
-
-            lib = Library.open(args.data_dir, device=args.device)
-        except Exception as exc:  # reported to the parent, which shows it
-            log.exception("cannot open the library at %s", args.data_dir)
-            report({"error": {"type": type(exc).__name__, "message": f"cannot open the library: {exc}"}})
+            summary = lib.index(args.paths or None, progress, retry_failed=args.retry_failed)
+        except Exception as exc:
+            log.exception("index run failed")
+            reports.send({"error": {"type": type(exc).__name__, "message": str(exc)}})
             return 1
-        with lib:
-            cancelled = threading.Event()
-            threading.Thread(target=_listen, args=(lib, cancelled), name="trove-index-commands",
-                             daemon=True).start()
-
-            def progress(pr: Progress) -> None:
-                if cancelled.is_set():  # a cancel that came before the run began (which clears it)
-                    lib.indexer.cancel.set()
-                report({"progress": asdict(pr)})
-
-            try:
-                summary = lib.index(args.paths or None, progress, retry_failed=args.retry_failed)
-            except Exception as exc:
-                log.exception("index run failed")
-                report({"error": {"type": type(exc).__name__, "message": str(exc)}})
-                return 1
-            report({"summary": summary.to_json()})
+        reports.send({"summary": summary.to_json()})
     return 0
 
 

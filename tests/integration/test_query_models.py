@@ -83,7 +83,8 @@ def test_a_text_query_uses_the_copies_and_ranks_as_torch_does(lib: Library) -> N
     for text in QUERIES:
         lib.query = QueryEncoders(lib.query_models_dir, lib.encoders)
         fast = lib.search(Query(text=text, limit=10))
-        assert lib.query.uses_onnx() == {"sentence": True, "clip_text": True}
+        used = lib.query.uses_onnx()
+        assert used["sentence"] and used["clip_text"], used
         lib.query = torch_only(lib)
         slow = lib.search(Query(text=text, limit=10))
         assert [r.path for r in fast.results] == [r.path for r in slow.results], text
