@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -140,3 +141,41 @@ def test_a_killed_child_is_reported_and_the_catalog_stays_whole(data: Path) -> N
         assert hits and hits[0].path.endswith("note-kill-149.md")
     finally:
         lib.close()
+
+
+def test_the_child_stops_when_the_app_dies(data: Path) -> None:
+    root = more_files(data / "orphan", notes=300, photos=0, tag="orphan")
+    script = textwrap.dedent(f"""
+        import sys
+        from pathlib import Path
+        from core.library import Library
+        lib = Library.open(Path({str(data / "d")!r}), isolated=True)
+        lib.add_root({str(root)!r})
+        def tell(p):
+            if p.phase == "indexing" and lib.child is not None and lib.child.pid:
+                print(lib.child.pid, flush=True)
+        lib.index(progress=tell)
+    """)
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, text=True,
+                              env=dict(os.environ, TROVE_CLIP_WEIGHTS="random"))
+    assert parent.stdout is not None
+    child_pid = int(parent.stdout.readline())
+    parent.kill()  # like the app being killed: the child reads end-of-file on its stdin
+    parent.wait()
+    deadline = time.monotonic() + 60
+    while _alive(child_pid):
+        if time.monotonic() > deadline:
+            os.kill(child_pid, signal.SIGKILL)
+            pytest.fail("the indexing process went on for a minute after its parent died")
+        time.sleep(0.1)  # polling another process's exit: there is no signal to wait on
+    with Library.open(data / "d") as lib:
+        assert lib.catalog.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie left for a PID 1 that does not reap counts as ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
