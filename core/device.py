@@ -31,8 +31,9 @@ class DeviceChoice:
 
 
 def probe_device(preference: str = "auto") -> DeviceChoice:
-    """The device models will run on, decided without importing torch."""
-    preference = (preference or os.environ.get("TROVE_DEVICE") or "auto").lower()
+    """The device models will run on, decided without importing torch. ``preference``: "auto", "cpu",
+    "gpu", "cuda" or "mps" (the caller resolves argument > $TROVE_DEVICE > saved setting)."""
+    preference = (preference or "auto").lower()
     gpu = nvidia_gpu_name()
     has_cuda = gpu is not None and torch_cuda_build()
     has_mps = sys.platform == "darwin" and platform.machine() == "arm64"

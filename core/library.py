@@ -84,7 +84,9 @@ class Library:
         catalog = Catalog(data_dir / "catalog.sqlite")
         models = ModelStore(data_dir)
         clip = models.clip()
-        choice = probe_device(device if device != "auto" else (catalog.get_setting("device") or "auto"))
+        if device == "auto":  # argument > environment > saved setting > default
+            device = os.environ.get("TROVE_DEVICE") or catalog.get_setting("device") or "auto"
+        choice = probe_device(device)
         injected = encoders
         if encoders is None:
             encoders = default_encoders(clip, choice)
