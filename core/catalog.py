@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
-from core.types import Chunk, Kind
+from core.types import Chunk, Kind, LibraryDamaged
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ class Catalog:
     def _migrate(self) -> None:
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise RuntimeError(
+            raise LibraryDamaged(
                 f"{self.path} was written by a newer Trove (schema {version} > {SCHEMA_VERSION}); upgrade Trove"
             )
         if version < SCHEMA_VERSION:

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from core.types import Kind, Progress
+from core.types import Kind, Progress, TroveError
 
 log = logging.getLogger("core.cli")
 
@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="trove", description="Offline search over your photos, notes and recordings.")
     _common(parser, top=True)
     parser.add_argument("-v", "--verbose", action="store_true", help="log more to stderr")
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("index", help="remember folders as library roots and bring the index up to date")
@@ -129,12 +130,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     lib = _open(args)
     with lib:
         for p in args.paths:
-            try:
-                root = lib.add_root(p)
-                log.info("library root: %s", root)
-            except FileNotFoundError as exc:
-                sys.stderr.write(f"trove: {exc}; check the path\n")
-                return 2
+            log.info("library root: %s", lib.add_root(p))
         if not lib.roots():
             sys.stderr.write("trove: no library folders yet; run `trove index FOLDER` to add one\n")
             return 2
@@ -169,11 +165,7 @@ def cmd_search(args: argparse.Namespace) -> int:
               after=args.after, before=args.before, limit=max(1, args.limit))
     lib = _open(args)
     with lib:
-        try:
-            resp = lib.search(q)
-        except (RuntimeError, LookupError) as exc:
-            sys.stderr.write(f"trove: {exc}\n")
-            return 2
+        resp = lib.search(q)
         lines = []
         if q.transcript is not None:
             lines.append(f'heard: "{q.transcript}"')
@@ -209,8 +201,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from core.indexer import IndexSummary
-    from core.watcher import Watcher
+    from core.library import IndexSummary
 
     lib = _open(args, isolated=True)  # each index run in a child process: an idle watcher holds no model
     with lib:
@@ -223,15 +214,14 @@ def cmd_watch(args: argparse.Namespace) -> int:
         def report(s: IndexSummary) -> None:
             sys.stderr.write(f"updated: +{s.added} ~{s.updated} >{s.moved} -{s.removed} !{s.failed}\n")
 
-        watcher = Watcher(lib, on_update=report)
-        watcher.start()
+        watcher = lib.watch(on_update=report)
         try:
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:
             pass
         finally:
-            lib.indexer.cancel.set()  # a run in progress stops at once (its child process too)
+            lib.cancel_indexing()  # a run in progress stops at once (its child process too)
             watcher.stop()
         _emit(args, {"stopped": True}, "stopped")
     return 0
@@ -239,22 +229,18 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     from core.library import default_data_dir
-    from core.models import DEFAULT_CLIP_PRETRAINED, ModelError, ModelStore
+    from core.models import DEFAULT_CLIP_PRETRAINED, ModelStore
 
     store = ModelStore((args.data_dir or default_data_dir()).expanduser())
-    try:
-        if args.models_command == "import":
-            w = store.import_clip(args.file)
-            _emit(args, {"imported": str(w.weights), "sha256": w.sha256, "arch": w.arch},
-                  f"imported {w.weights} (sha256 {w.sha256}); run `trove index` to encode photos visually")
-            return 0
-        if args.models_command == "fetch":
-            w = store.fetch_clip(args.pretrained or DEFAULT_CLIP_PRETRAINED)
-            _emit(args, {"fetched": str(w.weights), "sha256": w.sha256, "arch": w.arch}, f"fetched {w.weights}")
-            return 0
-    except ModelError as exc:
-        sys.stderr.write(f"trove: {exc}\n")
-        return 2
+    if args.models_command == "import":
+        w = store.import_clip(args.file)
+        _emit(args, {"imported": str(w.weights), "sha256": w.sha256, "arch": w.arch},
+              f"imported {w.weights} (sha256 {w.sha256}); run `trove index` to encode photos visually")
+        return 0
+    if args.models_command == "fetch":
+        w = store.fetch_clip(args.pretrained or DEFAULT_CLIP_PRETRAINED)
+        _emit(args, {"fetched": str(w.weights), "sha256": w.sha256, "arch": w.arch}, f"fetched {w.weights}")
+        return 0
     d = store.describe()
     lines = [f"{name}: {'present' if m['present'] else 'MISSING'} · {m['source']} · {m.get('file') or '-'}"
              for name, m in d.items()]
@@ -308,6 +294,24 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
+    except TroveError as exc:  # the person can act on it: one line, no traceback
+        if args.debug:
+            raise
+        sys.stderr.write(f"trove: {exc}\n")
+        return exc.exit_code
+    except OSError as exc:  # what the machine did: a full disk, a folder without permission
+        if args.debug:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        sys.stderr.write(f"trove: {where}{exc.strerror or exc}\n")
+        return 1
+    except Exception as exc:  # a bug: say so in one line, keep the traceback for the log and --debug
+        if args.debug:
+            raise
+        log.error("unexpected error in `trove %s`", args.command, exc_info=True)
+        sys.stderr.write(f"trove: internal error ({type(exc).__name__}: {exc}); please report it. Run again with "
+                         "--debug to see where it happened\n")
+        return 1
 
 
 if __name__ == "__main__":

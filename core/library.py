@@ -8,10 +8,10 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from core.catalog import Catalog
 from core.device import DeviceChoice, confirm_device, probe_device
@@ -20,13 +20,24 @@ from core.indexer import Encoders, Indexer, IndexSummary, ProgressFn
 from core.models import ClipWeights, ModelStore
 from core.scanner import DEFAULT_EXCLUDES
 from core.search import FusionWeights, Query, QueryVectors, Searcher, keyword_terms
-from core.types import FileDetails, Progress, SearchResult
+from core.types import (
+    FileDetails,
+    IndexingStopped,
+    ModelMissing,
+    NotIndexed,
+    PathNotFound,
+    Progress,
+    SearchResult,
+    Settings,
+)
 from core.vectors import VectorIndex
-from core.worker import ChildIndexer, IndexingStopped
+from core.worker import ChildIndexer
 
 log = logging.getLogger(__name__)
 
-__all__ = ["IndexingStopped", "Library", "SearchResponse", "default_data_dir", "default_encoders"]
+# What the front ends use from core, besides core.types: this module is their one door.
+__all__ = ["DEFAULT_EXCLUDES", "IndexSummary", "IndexingStopped", "Library", "Query", "SearchResponse", "Watching",
+           "default_data_dir", "default_encoders", "keyword_terms"]
 
 TEXT_DIM = 384
 
@@ -38,6 +49,12 @@ def default_data_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("trove"))
+
+
+class Watching(Protocol):
+    """A running watch of the library's folders (``Library.watch``)."""
+
+    def stop(self) -> None: ...
 
 
 @dataclass(slots=True)
@@ -52,7 +69,8 @@ class SearchResponse:
 class Library:
     def __init__(self, data_dir: Path, catalog: Catalog, vectors: VectorIndex, encoders: Encoders,
                  models: ModelStore, clip: ClipWeights, device: DeviceChoice,
-                 weights: FusionWeights | None = None, child: ChildIndexer | None = None) -> None:
+                 weights: FusionWeights | None = None, child: ChildIndexer | None = None,
+                 default_models: bool = False) -> None:
         self.data_dir = data_dir
         self.catalog = catalog
         self.vectors = vectors
@@ -67,6 +85,7 @@ class Library:
         self._readers_lock = threading.Lock()
         self.indexer = Indexer(data_dir, catalog.path, vectors, encoders, self.excludes())
         self.child = child  # when set, index runs happen in a child process (see core.worker)
+        self._default_models = default_models  # the real models (not injected): queries load Whisper alone
         if child is not None:
             child.pause, child.cancel = self.indexer.pause, self.indexer.cancel  # one pause, one cancel
         self.query = self._query_encoders()
@@ -97,7 +116,8 @@ class Library:
         child = None
         if isolated and injected is None:
             child = ChildIndexer(data_dir, threading.Event(), threading.Event(), device)
-        return cls(data_dir, catalog, vectors, encoders, models, clip, choice, child=child)
+        return cls(data_dir, catalog, vectors, encoders, models, clip, choice, child=child,
+                   default_models=injected is None)
 
     def reload_models(self, encoders: Encoders | None = None) -> None:
         """Pick up CLIP weights imported or downloaded since opening, without a restart. Files then wait
@@ -115,7 +135,7 @@ class Library:
 
     def _query_encoders(self) -> QueryEncoders:
         speech = None
-        if self.child is not None:  # this process loads no torch: Whisper (CTranslate2) for one query at a time
+        if self._default_models:  # no torch for a query: Whisper (CTranslate2) alone, for one query at a time
             def speech() -> Any:
                 from core.encoders.speech import WhisperTranscriber
 
@@ -229,7 +249,7 @@ class Library:
     def add_root(self, path: str | Path) -> str:
         p = Path(path).expanduser()
         if not p.exists():
-            raise FileNotFoundError(f"{p}: no such file or folder")
+            raise PathNotFound(f"{p}: no such file or folder; check the path")
         resolved = str(p.resolve())
         self.catalog.add_root(resolved)
         return resolved
@@ -250,8 +270,46 @@ class Library:
             self.vectors.save(self.catalog)
 
     def excludes(self) -> tuple[str, ...]:
-        extra = self.catalog.get_setting("excludes")
-        return DEFAULT_EXCLUDES + tuple(x for x in (extra or "").split("\n") if x.strip())
+        """Every name pattern an index run skips: the built-in ones, then the person's."""
+        return DEFAULT_EXCLUDES + self.settings().excludes
+
+    def settings(self) -> Settings:
+        reader = self._reader()
+        extra = reader.get_setting("excludes") or ""
+        return Settings(tuple(x.strip() for x in extra.split("\n") if x.strip()),
+                        reader.get_setting("device") or "auto")
+
+    def save_settings(self, settings: Settings) -> None:
+        """Keep ``settings``; new excludes apply from the next index run, a new device from the next start."""
+        with self._index_lock:  # no index run is writing now
+            self.catalog.set_setting("excludes", "\n".join(settings.excludes))
+            self.catalog.set_setting("device", settings.device)
+            self.indexer.excludes = self.excludes()
+
+    # -- pause, resume, cancel (any thread) -----------------------------------------------------------
+    @property
+    def indexing_paused(self) -> bool:
+        return self.indexer.pause.is_set()
+
+    def pause_indexing(self, paused: bool = True) -> None:
+        """Pause (or resume) the running index run at its next batch; searching goes on."""
+        if paused:
+            self.indexer.pause.set()
+        else:
+            self.indexer.pause.clear()
+
+    def cancel_indexing(self) -> None:
+        """Stop the running index run soon; what it wrote is kept, the rest waits for the next run."""
+        self.indexer.cancel.set()
+        self.indexer.pause.clear()
+
+    def watch(self, on_update: Callable[[IndexSummary], None] | None = None, quiet_s: float = 1.0) -> Watching:
+        """Start keeping the index current as files change (watchdog); ``stop()`` the result to end it."""
+        from core.watcher import Watcher
+
+        watcher = Watcher(self, on_update=on_update, quiet_s=quiet_s)
+        watcher.start()
+        return watcher
 
     # -- indexing ------------------------------------------------------------------------------------
     def index(self, paths: list[str] | None = None, progress: ProgressFn | None = None,
@@ -324,18 +382,10 @@ class Library:
         image = encoders.image if q.image_path else None
         if q.image_path:
             if image is None:
-                raise RuntimeError("searching by image needs CLIP weights: " + self.clip_hint())
-            from PIL import Image
+                raise ModelMissing("searching by image needs CLIP weights. " + self.clip_hint())
+            from core.media.photos import query_pixels
 
-            from core.encoders.clip import preprocess
-            from core.types import MediaError
-
-            try:
-                with Image.open(q.image_path) as img:
-                    img.draft("RGB", (image.image_size, image.image_size))
-                    pixels = preprocess(img, image.image_size)[None]
-            except OSError as exc:
-                raise MediaError(f"{q.image_path}: cannot read the query image ({exc})") from exc
+            pixels = query_pixels(q.image_path, image.image_size)
             visual = image.encode_images(pixels)[0]
             mode = "image"
         if words and words.strip():
@@ -357,7 +407,7 @@ class Library:
             "SELECT c.id FROM chunks c JOIN files f ON f.id = c.file_id WHERE f.path = ? ORDER BY c.ordinal",
             (path,)).fetchall()
         if not rows:
-            raise LookupError(f"{path} is not in the index; index it first")
+            raise NotIndexed(f"{path} is not in the index; add its folder with `trove index FOLDER` first")
         ids = {r[0] for r in rows}
         vecs = [v for v in (self.vectors.vector(i) for i in ids) if v is not None]
         mean = sum(vecs[1:], vecs[0]) / len(vecs)
@@ -382,6 +432,14 @@ class Library:
                 out[path] = FileDetails(path, str(self.data_dir / thumb) if thumb else None, _json_dict(meta),
                                         int(size))
         return out
+
+    def read_note(self, path: str, max_chars: int | None = None) -> str:
+        """A note's text as the indexer read it (same encoding fallbacks), cut at ``max_chars``."""
+        from core.media.notes import decode_text
+
+        with open(path, "rb") as fh:
+            text, _encoding = decode_text(fh.read() if max_chars is None else fh.read(4 * max_chars + 4))
+        return text if max_chars is None or len(text) <= max_chars else text[:max_chars] + "\n…"
 
     def chunk_text(self, chunk_id: int) -> str | None:
         row = self._reader().conn.execute("SELECT text FROM chunks WHERE id=?", (chunk_id,)).fetchone()

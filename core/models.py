@@ -22,7 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.types import ModelError
+
 log = logging.getLogger(__name__)
+
+__all__ = ["ClipWeights", "ModelError", "ModelStore", "check_loads", "clip_embed_dim", "sha256_of"]
 
 DEFAULT_CLIP_ARCH = "ViT-B-32"
 DEFAULT_CLIP_PRETRAINED = "laion2b_s34b_b79k"
@@ -37,8 +41,6 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-class ModelError(Exception):
-    """A model file that cannot be used; the message says why and what to do."""
 
 
 @dataclass(frozen=True, slots=True)

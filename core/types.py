@@ -35,11 +35,48 @@ def kind_of(path: str) -> Kind | None:
     return None
 
 
-class MediaError(Exception):
-    """Something about the file itself (corrupt, unreadable, too large): recorded, never fatal.
+class TroveError(Exception):
+    """Something the person can act on. The message is one line that names what is wrong and what to do;
+    front ends show it as it is (the CLI: ``trove: MESSAGE``, exit code ``exit_code``), never a traceback.
+    Anything else that escapes is a bug."""
 
-    The message is one line that names what is wrong and what to do; the path is added by the caller.
-    """
+    exit_code = 2  # the person's input or set-up; 1 for a fault of the machine or of Trove
+
+
+class MediaError(TroveError):
+    """Something about a file itself (corrupt, unreadable, too large, not what its name says). While
+    indexing it is recorded and the run goes on; as a query it is the answer. The path is added by the
+    caller where the message does not name it."""
+
+
+class ModelMissing(TroveError):
+    """A model the request needs has no weights here (CLIP, for searching by image)."""
+
+
+class ModelError(TroveError):
+    """A model file that cannot be used (wrong architecture, not a checkpoint), or one that could not be
+    fetched."""
+
+
+class PathNotFound(TroveError):
+    """A file or folder the person named does not exist."""
+
+
+class NotIndexed(TroveError):
+    """A file the request names is not in the library's index."""
+
+
+class LibraryDamaged(TroveError):
+    """The data folder cannot be used as it is (written by a newer Trove, unreadable)."""
+
+    exit_code = 1
+
+
+class IndexingStopped(TroveError):
+    """An index run ended without finishing (its process crashed or was killed); what it indexed up to
+    then is kept."""
+
+    exit_code = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,3 +177,11 @@ class Progress:
     eta_s: float | None
     device: str
     current: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What the person chose for a library, saved in its catalog and read as one."""
+
+    excludes: tuple[str, ...] = ()  # name patterns skipped beyond the built-in ones (hidden files, caches)
+    device: str = "auto"  # "auto" | "cpu" | "gpu" (cuda or mps); $TROVE_DEVICE overrides it for a run

@@ -29,18 +29,13 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
 
-from core.types import Progress
+from core.types import IndexingStopped, Progress
 
 log = logging.getLogger(__name__)
 
 FOLLOW_EVERY_S = 2.0
 CANCEL_GRACE_S = 2.0  # a cancelled child still loading its models is ended after this
 EXIT_WAIT_S = 60.0  # a child that has reported its end gets this long to exit
-
-
-class IndexingStopped(RuntimeError):
-    """The indexing process ended without finishing its run (a crash, or killed); what it indexed up to
-    then is kept."""
 
 
 # -- the parent's side ------------------------------------------------------------------------------------

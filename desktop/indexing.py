@@ -9,10 +9,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
-from core.indexer import IndexSummary
-from core.library import IndexingStopped, Library
+from core.library import IndexingStopped, IndexSummary, Library, Watching
 from core.types import Progress
-from core.watcher import Watcher
 from desktop.tasks import Throttled, run_task
 
 log = logging.getLogger(__name__)
@@ -44,7 +42,7 @@ class IndexingController(QObject):
         self._again = False
         self._queued_roots: list[str] = []
         self._retry = False
-        self._watcher: Watcher | None = None
+        self._watcher: Watching | None = None
         self._watched_roots: list[str] = []
         self._watcher_busy = False
         self._shut = False
@@ -57,19 +55,16 @@ class IndexingController(QObject):
 
     @property
     def paused(self) -> bool:
-        return self.library.indexer.pause.is_set()
+        return self.library.indexing_paused
 
     @property
-    def watcher(self) -> Watcher | None:
+    def watcher(self) -> Watching | None:
         return self._watcher
 
     def set_paused(self, paused: bool) -> None:
         if paused == self.paused:
             return
-        if paused:
-            self.library.indexer.pause.set()
-        else:
-            self.library.indexer.pause.clear()
+        self.library.pause_indexing(paused)
         self.paused_changed.emit(paused)
 
     # -- runs ----------------------------------------------------------------------------------------
@@ -156,17 +151,16 @@ class IndexingController(QObject):
         self._watcher_busy = True
         library, quiet_s, put = self.library, self.quiet_s, self._updates.put
 
-        def job() -> Watcher:
+        def job() -> Watching:
             if old is not None:
                 old.stop()
-            w = Watcher(library, on_update=put, quiet_s=quiet_s)
-            w.start()  # schedules inotify watches over every folder: can take a while on big trees
+            w = library.watch(on_update=put, quiet_s=quiet_s)  # inotify over every folder: can take a while
             if self._shut:  # the app closed meanwhile
                 w.stop()
                 raise RuntimeError("the app is closing")
             return w
 
-        def started(w: Watcher) -> None:
+        def started(w: Watching) -> None:
             self._watcher_busy = False
             if self._shut:
                 w.stop()
@@ -191,8 +185,7 @@ class IndexingController(QObject):
         if self._shut:
             return
         self._shut = True
-        self.library.indexer.cancel.set()
-        self.library.indexer.pause.clear()
+        self.library.cancel_indexing()
         if self._watcher is not None:
             self._watcher.stop()
             self._watcher = None

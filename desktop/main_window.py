@@ -35,8 +35,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.library import Library
-from core.search import Query
+from core.library import Library, Query
+from core.types import ModelMissing
 from desktop import file_actions, theme
 from desktop.audio import has_audio_input
 from desktop.failures import FailuresDialog
@@ -400,7 +400,7 @@ class MainWindow(QMainWindow):
 
     def _search_failed(self, _number: int, exc: BaseException) -> None:
         message = str(exc) or type(exc).__name__
-        if self.query_bar.image_path() and isinstance(exc, RuntimeError) and not self.library.clip.present:
+        if isinstance(exc, ModelMissing):
             message = ("searching by image needs the CLIP model, and its weights are missing. Import them "
                        "with “Import model file…”; words in the search field still work.")
             self.query_bar.drop_chip()  # it cannot work: leave the field to words

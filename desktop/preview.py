@@ -35,9 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.library import Library
-from core.media.notes import decode_text
-from core.search import keyword_terms
+from core.library import Library, keyword_terms
 from core.types import Kind
 from desktop import file_actions, theme
 from desktop.audio import SegmentPlayer
@@ -482,8 +480,4 @@ class PreviewPane(QWidget):
 
 
 def _read_note(path: str, library: Library, chunk_id: int) -> tuple[str, str | None]:
-    with open(path, "rb") as fh:
-        text, _encoding = decode_text(fh.read())
-    if len(text) > MAX_NOTE_CHARS:
-        text = text[:MAX_NOTE_CHARS] + "\n…"
-    return text, library.chunk_text(chunk_id)
+    return library.read_note(path, MAX_NOTE_CHARS), library.chunk_text(chunk_id)

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
-from core.library import Library, SearchResponse
-from core.search import Query
+from core.library import Library, Query, SearchResponse
+from core.types import TroveError
 from desktop.formatting import short_folder
 from desktop.results_model import ResultItem
 from desktop.tasks import Sequencer, run_task
@@ -96,8 +96,4 @@ class SearchController(QObject):
 
 def _is_environment_error(exc: BaseException) -> bool:
     """Errors that say something about the input or the machine, not a bug: shown without a traceback."""
-    from core.models import ModelError
-    from core.types import MediaError
-
-    return isinstance(exc, MediaError | ModelError | LookupError | OSError) or (
-        isinstance(exc, RuntimeError) and "CLIP" in str(exc))
+    return isinstance(exc, TroveError | OSError)

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.library import Library
-from core.scanner import DEFAULT_EXCLUDES
+from core.library import DEFAULT_EXCLUDES, Library
+from core.types import Settings
 from desktop.formatting import home_path
 from desktop.tasks import run_task
 from desktop.welcome import FolderPicker, pick_folder_dialog
@@ -53,10 +53,8 @@ def apply_settings(library: Library, change: SettingsChange) -> SettingsChange:
         library.add_root(root)
     for root in change.remove_roots:
         library.remove_root(root)
-    library.catalog.set_setting("excludes", change.excludes)
-    library.catalog.set_setting("device", change.device)
-    # New excludes apply from the next index run. (Core should offer Library.set_excludes() for this.)
-    library.indexer.excludes = library.excludes()
+    excludes = tuple(x.strip() for x in change.excludes.splitlines() if x.strip())
+    library.save_settings(Settings(excludes, change.device))
     return change
 
 
@@ -73,6 +71,7 @@ class SettingsDialog(QDialog):
         self.pool = pool
         self.pick_folder = pick_folder
         self._roots = library.roots()
+        self._settings = library.settings()
         self._added: list[str] = []
         self._removed: list[str] = []
 
@@ -111,7 +110,7 @@ class SettingsDialog(QDialog):
         lay.addLayout(row)
         lay.addWidget(QLabel("Skip files and folders matching (one pattern a line, e.g. <code>*.tmp</code> or "
                              "<code>Private</code>):"))
-        self.excludes = QPlainTextEdit(self.library.catalog.get_setting("excludes") or "")
+        self.excludes = QPlainTextEdit("\n".join(self._settings.excludes))
         self.excludes.setPlaceholderText("\n".join(DEFAULT_EXCLUDES[:3]) + "\n…")
         self.excludes.setToolTip("Always skipped: " + ", ".join(DEFAULT_EXCLUDES))
         self.excludes.setMaximumHeight(110)
@@ -129,7 +128,7 @@ class SettingsDialog(QDialog):
         self.device = QComboBox()
         for value, label in DEVICES:
             self.device.addItem(label, value)
-        current = (self.library.catalog.get_setting("device") or "auto").lower()
+        current = self._settings.device.lower()
         self.device.setCurrentIndex(max(0, self.device.findData(current)))
         form.addRow("Run the models on", self.device)
         using = QLabel(self.library.device.description)

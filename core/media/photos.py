@@ -9,6 +9,7 @@ import warnings
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from core.encoders.clip import preprocess
@@ -41,6 +42,34 @@ def max_megapixels() -> float:
         return float(os.environ.get("TROVE_MAX_IMAGE_MEGAPIXELS", DEFAULT_MAX_MEGAPIXELS))
     except ValueError:
         return DEFAULT_MAX_MEGAPIXELS
+
+
+def query_pixels(path: str, image_size: int, limit_megapixels: float | None = None) -> np.ndarray:
+    """An image given as a query (picked, dropped, pasted) as the encoder's input, (1, 3, S, S): the
+    library's pixel limit, draft decoding, EXIF orientation, and errors that name the file."""
+    from core.encoders.clip import preprocess
+
+    limit = limit_megapixels or max_megapixels()
+    try:
+        with warnings.catch_warnings(), Image.open(path) as img:
+            warnings.simplefilter("ignore")
+            megapixels = img.width * img.height / 1e6
+            if megapixels > limit:
+                raise MediaError(
+                    f"{path}: the image is {megapixels:.0f} megapixels, over the {limit:.0f}-megapixel limit; "
+                    "raise it with TROVE_MAX_IMAGE_MEGAPIXELS if you trust the file")
+            if img.format == "JPEG":
+                img.draft("RGB", (image_size, image_size))
+            img.seek(0)
+            img.load()
+            shown = ImageOps.exif_transpose(img) or img
+            return preprocess(shown, image_size)[None]
+    except MediaError:
+        raise
+    except UnidentifiedImageError as exc:
+        raise MediaError(f"{path}: not an image Trove can read; search by a photo (jpg, png, webp, heic, ...)") from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise MediaError(f"{path}: the image is corrupt or truncated ({exc})") from exc
 
 
 def extract_photo(stat: FileStat, image_size: int | None, limit_megapixels: float | None = None,

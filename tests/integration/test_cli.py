@@ -128,3 +128,46 @@ def test_status_and_models_list_load_no_model(indexed: tuple[Path, Path]) -> Non
     for args in (["status", "--json"], ["models", "list", "--json"]):
         modules = imported_by(args, data)
         assert not modules & {*HEAVY, "onnxruntime", "tokenizers"}, (args, sorted(modules & {*HEAVY, "onnxruntime"}))
+
+
+def run_trove(*args: str, data: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = dict(os.environ, TROVE_CLIP_WEIGHTS="random", TROVE_DATA_DIR=str(data), **(env or {}))
+    return subprocess.run([sys.executable, "-m", "core.cli", *args], cwd=REPO, env=full_env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_bad_input_gets_one_line_naming_the_file_never_a_traceback(indexed: tuple[Path, Path],
+                                                                   tmp_path: Path) -> None:
+    lib, data = indexed
+    note = lib / "notes" / "sourdough-recipe.md"
+    truncated = tmp_path / "truncated.jpg"
+    truncated.write_bytes((lib / "photos" / "pets" / "cat-chelsea.jpg").read_bytes()[:2000])
+    empty_wav = tmp_path / "empty.wav"
+    empty_wav.write_bytes(b"")
+    big = tmp_path / "big.png"
+    from PIL import Image
+
+    Image.new("1", (2000, 1500)).save(big)
+    cases = [
+        (["search", "--image", str(note)], str(note), {}),
+        (["search", "--image", str(truncated)], str(truncated), {}),
+        (["search", "--image", str(big)], "megapixel limit", {"TROVE_MAX_IMAGE_MEGAPIXELS": "1"}),
+        (["search", "--voice", str(empty_wav)], "empty", {}),
+        (["search", "--voice", str(note)], "cannot decode the audio", {}),
+        (["search", "--like", str(tmp_path / "nowhere.md")], "not in the index", {}),
+        (["index", str(tmp_path / "no-such-folder")], "no such file or folder", {}),
+        (["models", "import", str(note)], "expected an open_clip checkpoint", {}),
+    ]
+    for args, expected, env in cases:
+        proc = run_trove(*args, data=data, env=env)
+        assert proc.returncode == 2, (args, proc.returncode, proc.stderr[-1500:])
+        lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("trove:")]
+        assert "Traceback" not in proc.stderr and len(lines) == 1, (args, proc.stderr[-1500:])
+        assert expected in lines[0], (args, lines[0])
+        assert proc.stdout == "", args
+
+
+def test_debug_shows_the_traceback(indexed: tuple[Path, Path]) -> None:
+    _lib, data = indexed
+    proc = run_trove("--debug", "search", "--like", "/nowhere.md", data=data)
+    assert proc.returncode != 0 and "Traceback" in proc.stderr and "NotIndexed" in proc.stderr
