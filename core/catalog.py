@@ -306,9 +306,10 @@ class Catalog:
         self._bump_generation(conn)
         return ids
 
-    def chunk_ids_of(self, conn: sqlite3.Connection, path: str) -> list[int]:
-        return [r[0] for r in conn.execute(
-            "SELECT c.id FROM chunks c JOIN files f ON f.id=c.file_id WHERE f.path=?", (path,))]
+    def chunk_ids_of(self, path: str, conn: sqlite3.Connection | None = None) -> list[int]:
+        """The chunk ids of the file at ``path``, in order (through ``conn`` inside a write transaction)."""
+        return [r[0] for r in (conn or self.conn).execute(
+            "SELECT c.id FROM chunks c JOIN files f ON f.id=c.file_id WHERE f.path=? ORDER BY c.ordinal", (path,))]
 
     def record_failure(
         self, conn: sqlite3.Connection, path: str, reason: str, size_bytes: int | None, mtime_ns: int | None

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from core.catalog import Catalog, FileRow
-from core.encoders import ImageEncoder, TextEncoder, Transcriber
+from core.encoders import Encoders
 from core.media import name_words
 from core.media.notes import extract_note
 from core.media.photos import extract_photo, photo_text
@@ -58,54 +58,6 @@ class IndexSummary:
     def to_json(self) -> dict[str, Any]:
         return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in
                 ((f, getattr(self, f)) for f in self.__slots__)}
-
-
-class Encoders:
-    """The models the pipeline uses, loaded on first use. The image encoder may be absent (no weights)."""
-
-    def __init__(self, text: Callable[[], TextEncoder], image: Callable[[], ImageEncoder | None],
-                 speech: Callable[[], Transcriber], *, text_model_id: str, text_dim: int,
-                 visual_model_id: str | None, visual_dim: int, device: str = "cpu",
-                 prepare: Callable[[], str] | None = None) -> None:
-        self._factories = {"text": text, "image": image, "speech": speech}
-        self._loaded: dict[str, Any] = {}
-        self._lock = threading.Lock()
-        self.device = device
-        self._prepare = prepare  # run once before the first model loads; returns the device confirmed
-        self.confirmed: Any = None  # the DeviceChoice that ``prepare`` confirmed, when it has run
-        # Known before any model loads, so the vector index opens without loading one.
-        self.text_model_id = text_model_id
-        self.text_dim = text_dim
-        self.visual_model_id = visual_model_id
-        self.visual_dim = visual_dim
-
-    def _get(self, name: str) -> Any:
-        with self._lock:
-            if name not in self._loaded:
-                if self._prepare is not None:
-                    self.device, self._prepare = self._prepare(), None
-                self._loaded[name] = self._factories[name]()
-            return self._loaded[name]
-
-    def loaded(self, name: str) -> bool:
-        return name in self._loaded
-
-    def release(self) -> None:
-        """Drop the loaded models (they load again on next use): an idle app or watcher holds none."""
-        with self._lock:
-            self._loaded.clear()
-
-    @property
-    def text(self) -> TextEncoder:
-        return self._get("text")
-
-    @property
-    def image(self) -> ImageEncoder | None:
-        return self._get("image")
-
-    @property
-    def speech(self) -> Transcriber:
-        return self._get("speech")
 
 
 # -- work items passed between stages ------------------------------------------------------------------
@@ -547,7 +499,7 @@ class _Writer(threading.Thread):
         with catalog.transaction() as conn:
             for item in items:
                 if isinstance(item, _Write):
-                    removes.extend(catalog.chunk_ids_of(conn, item.stat.path))
+                    removes.extend(catalog.chunk_ids_of(item.stat.path, conn))
                     if item.replaces:
                         removes.extend(catalog.remove_file(conn, item.replaces))
                     _, chunk_rows = catalog.put_file(

@@ -15,15 +15,23 @@ from typing import Any, Protocol
 
 from core.catalog import Catalog
 from core.device import DeviceChoice, confirm_device, probe_device
+from core.encoders import Encoders
 from core.encoders.query import QueryEncoders
-from core.indexer import Encoders, Indexer, IndexSummary, ProgressFn
+from core.indexer import Indexer, IndexSummary, ProgressFn
 from core.models import ClipWeights, ModelStore
 from core.scanner import DEFAULT_EXCLUDES
-from core.search import FusionWeights, Query, QueryVectors, Searcher, keyword_terms
+from core.search import (
+    FusionWeights,
+    Query,
+    QueryVectors,
+    Searcher,
+    encode_query,
+    keyword_terms,
+    like_vectors,
+)
 from core.types import (
     FileDetails,
     IndexingStopped,
-    ModelMissing,
     NotIndexed,
     PathNotFound,
     Progress,
@@ -368,51 +376,13 @@ class Library:
         return SearchResponse(query, searcher.search(query, qv))
 
     def query_vectors(self, q: Query) -> QueryVectors:
-        encoders = self.query
-        words = q.text
-        if q.voice_path:
-            if q.transcript is None:  # a Query searched again keeps its transcript
-                segments = encoders.speech.transcribe(q.voice_path)
-                q.transcript = " ".join(s.text for s in segments).strip()
-            words = " ".join(x for x in (q.text, q.transcript) if x) or None
-        if q.like_path:
-            return self._like_vectors(q)
-        visual = text = None
-        mode = "voice" if q.voice_path else "text"
-        image = encoders.image if q.image_path else None
-        if q.image_path:
-            if image is None:
-                raise ModelMissing("searching by image needs CLIP weights. " + self.clip_hint())
-            from core.media.photos import query_pixels
+        return encode_query(q, self.query, self.weights, self._like_vectors, self.clip_hint)
 
-            pixels = query_pixels(q.image_path, image.image_size)
-            visual = image.encode_images(pixels)[0]
-            mode = "image"
-        if words and words.strip():
-            text = encoders.sentence.encode([words])[0]
-            tower = encoders.clip_text if visual is None else None
-            if tower is not None:
-                visual = tower.encode_texts([words])[0]
-        if mode == "image":
-            vw, tw = 1.0, (0.5 if text is not None else 0.0)
-        else:
-            vw, tw = self.weights.text_query_visual, self.weights.text_query_text
-        if visual is None and text is None:
-            mode = "filter"
-        return QueryVectors(visual, text, vw, tw, keyword_terms(words) if words else [], mode)
-
-    def _like_vectors(self, q: Query) -> QueryVectors:
-        path = _norm(q.like_path or "")
-        rows = self._reader().conn.execute(
-            "SELECT c.id FROM chunks c JOIN files f ON f.id = c.file_id WHERE f.path = ? ORDER BY c.ordinal",
-            (path,)).fetchall()
-        if not rows:
-            raise NotIndexed(f"{path} is not in the index; add its folder with `trove index FOLDER` first")
-        ids = {r[0] for r in rows}
-        vecs = [v for v in (self.vectors.vector(i) for i in ids) if v is not None]
-        mean = sum(vecs[1:], vecs[0]) / len(vecs)
-        d = self.vectors.visual_dim
-        return QueryVectors(mean[:d], mean[d:], 1.0, 1.0, [], "like", ids)
+    def _like_vectors(self, path: str) -> QueryVectors:
+        ids = set(self._reader().chunk_ids_of(_norm(path)))
+        if not ids:
+            raise NotIndexed(f"{_norm(path)} is not in the index; add its folder with `trove index FOLDER` first")
+        return like_vectors(ids, self.vectors)
 
     def clip_hint(self) -> str:
         return ("CLIP weights are missing: photos are searchable by their names and dates only. "

@@ -11,13 +11,15 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from core.types import Kind, SearchResult
+from core.encoders import TextEncoder, Transcriber
+from core.types import Kind, ModelMissing, NotIndexed, SearchResult
 from core.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,7 @@ class FusionWeights:
     keyword_min_df: int = 5  # ...unless it is in at most this many (small libraries)
     rare_keyword_df: int = 2  # a query code (word with digits) in at most this many passages is rare...
     rare_keyword_weight: float = 1.0  # ...and then the keyword ranking weighs this much
+    image_query_text: float = 0.5  # b for an image query refined by words (a is 1): the image leads
 
 
 @dataclass(slots=True)
@@ -284,3 +287,65 @@ def _clock(seconds: float) -> str:
 def _trim(text: str, words: int = 50) -> str:
     parts = text.split()
     return text if len(parts) <= words else " ".join(parts[:words]) + " …"
+
+
+# -- turning a query into vectors ------------------------------------------------------------------------
+class QueryModels(Protocol):
+    """What ``encode_query`` needs (``core.encoders.query.QueryEncoders``), each loaded on first use."""
+
+    @property
+    def sentence(self) -> TextEncoder: ...
+
+    @property
+    def clip_text(self) -> Any: ...  # encode_texts(list[str]) -> array, or None without CLIP weights
+
+    @property
+    def image(self) -> Any: ...  # encode_images(pixels) and image_size, or None without CLIP weights
+
+    @property
+    def speech(self) -> Transcriber: ...
+
+
+def encode_query(q: Query, models: QueryModels, weights: FusionWeights,
+                 like: Callable[[str], QueryVectors], clip_hint: Callable[[], str]) -> QueryVectors:
+    """The vectors, weights and keywords of a query. A voice query is transcribed first (the transcript is
+    kept on ``q``, so searching it again does not transcribe again); "more like this" asks ``like``."""
+    words = q.text
+    if q.voice_path:
+        if q.transcript is None:
+            q.transcript = " ".join(s.text for s in models.speech.transcribe(q.voice_path)).strip()
+        words = " ".join(x for x in (q.text, q.transcript) if x) or None
+    if q.like_path:
+        return like(q.like_path)
+    visual = text = None
+    mode = "voice" if q.voice_path else "text"
+    if q.image_path:
+        image = models.image
+        if image is None:
+            raise ModelMissing("searching by image needs CLIP weights. " + clip_hint())
+        from core.media.photos import query_pixels
+
+        visual = image.encode_images(query_pixels(q.image_path, image.image_size))[0]
+        mode = "image"
+    if words and words.strip():
+        text = models.sentence.encode([words])[0]
+        tower = models.clip_text if visual is None else None
+        if tower is not None:
+            visual = tower.encode_texts([words])[0]
+    if mode == "image":
+        vw, tw = 1.0, (weights.image_query_text if text is not None else 0.0)
+    else:
+        vw, tw = weights.text_query_visual, weights.text_query_text
+    if visual is None and text is None:
+        mode = "filter"
+    return QueryVectors(visual, text, vw, tw, keyword_terms(words) if words else [], mode)
+
+
+def like_vectors(chunk_ids: set[int], vectors: VectorIndex) -> QueryVectors:
+    """"More like this": the mean of a file's own fused vectors, both spaces at full weight."""
+    vecs = [v for v in (vectors.vector(i) for i in chunk_ids) if v is not None]
+    if not vecs:
+        raise NotIndexed("that file has no vectors yet; let the index run finish")
+    mean = np.mean(np.stack(vecs), axis=0)
+    d = vectors.visual_dim
+    return QueryVectors(mean[:d], mean[d:], 1.0, 1.0, [], "like", chunk_ids)

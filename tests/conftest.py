@@ -14,8 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.encoders import Segment
-from core.indexer import Encoders
+from core.encoders import Encoders, Segment
 from core.library import Library
 from core.types import MediaError
 

@@ -1,9 +1,12 @@
-"""Encoders behind small protocols, so tests can hand in fakes and the indexer never imports a model."""
+"""Encoders behind small protocols, so tests can hand in fakes and the indexer never imports a model; and
+``Encoders``, which loads each model on first use."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -44,3 +47,51 @@ class Transcriber(Protocol):
     def transcribe(self, path: str) -> list[Segment]:
         """Speech in an audio file -> timed segments. Raises MediaError for undecodable audio."""
         ...
+
+
+class Encoders:
+    """The models the pipeline uses, loaded on first use. The image encoder may be absent (no weights)."""
+
+    def __init__(self, text: Callable[[], TextEncoder], image: Callable[[], ImageEncoder | None],
+                 speech: Callable[[], Transcriber], *, text_model_id: str, text_dim: int,
+                 visual_model_id: str | None, visual_dim: int, device: str = "cpu",
+                 prepare: Callable[[], str] | None = None) -> None:
+        self._factories = {"text": text, "image": image, "speech": speech}
+        self._loaded: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self.device = device
+        self._prepare = prepare  # run once before the first model loads; returns the device confirmed
+        self.confirmed: Any = None  # the DeviceChoice that ``prepare`` confirmed, when it has run
+        # Known before any model loads, so the vector index opens without loading one.
+        self.text_model_id = text_model_id
+        self.text_dim = text_dim
+        self.visual_model_id = visual_model_id
+        self.visual_dim = visual_dim
+
+    def _get(self, name: str) -> Any:
+        with self._lock:
+            if name not in self._loaded:
+                if self._prepare is not None:
+                    self.device, self._prepare = self._prepare(), None
+                self._loaded[name] = self._factories[name]()
+            return self._loaded[name]
+
+    def loaded(self, name: str) -> bool:
+        return name in self._loaded
+
+    def release(self) -> None:
+        """Drop the loaded models (they load again on next use): an idle app or watcher holds none."""
+        with self._lock:
+            self._loaded.clear()
+
+    @property
+    def text(self) -> TextEncoder:
+        return self._get("text")
+
+    @property
+    def image(self) -> ImageEncoder | None:
+        return self._get("image")
+
+    @property
+    def speech(self) -> Transcriber:
+        return self._get("speech")

@@ -16,8 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from core.encoders import Segment
-from core.indexer import Encoders
+from core.encoders import Encoders, Segment
 from core.library import Library, default_encoders
 from core.models import ModelStore
 from core.search import Query
