@@ -1,8 +1,10 @@
 """The catalog: SQLite (through sqlite-utils) is the source of truth for files, chunks, their vectors,
 keywords (FTS5), roots, failures and settings.
 
-Only the indexer's writer thread writes. Readers (search, status) open their own connection; WAL lets
-them read while a write transaction is open.
+Writers: the indexer's writer thread (files, chunks, failures, the vector generation), and ``Library``
+for roots and settings while it holds the index lock, so never beside an index run. In the app and
+``trove watch`` that run is a child process (core/worker.py), the only writer while it runs. Readers
+(search, status, the app) open their own connection; WAL lets them read while a write is open.
 """
 
 from __future__ import annotations
@@ -111,7 +113,7 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 class Catalog:
-    """One connection to the catalog. Make one per thread; writes happen on the writer's only."""
+    """One connection to the catalog. Make one per thread (see the module docstring for who writes)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path

@@ -251,7 +251,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """What `make run` does until the desktop app exists: index the sample library, search it."""
+    """`make demo`: index the bundled sample library into a data folder of its own and run example searches."""
     from core.library import Library
     from core.search import Query
 

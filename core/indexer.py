@@ -35,7 +35,7 @@ from core.media.notes import extract_note
 from core.media.photos import extract_photo, photo_text
 from core.media.recordings import extract_recording, windows
 from core.scanner import DEFAULT_EXCLUDES, content_hash, display_path, scan
-from core.types import Chunk, Extracted, FileStat, Kind, MediaError, Passage, Progress
+from core.types import Chunk, Extracted, FileStat, Kind, MediaError, Passage, Progress, is_inside
 from core.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ class Indexer:
             plan.failures.extend(found.failures)
             known = catalog.files_under(scope)
             failed = catalog.failures_under(scope)
-            root = next((r for r in roots if scope == r or scope.startswith(r.rstrip("/") + "/")), scope)
+            root = next((r for r in roots if is_inside(scope, r)), scope)
             for path, st in found.files.items():
                 st = dataclasses.replace(st, root=root)
                 row = known.get(path)

@@ -18,7 +18,7 @@ from core.device import DeviceChoice, confirm_device, probe_device
 from core.encoders import Encoders
 from core.encoders.query import QueryEncoders
 from core.indexer import Indexer, IndexSummary, ProgressFn
-from core.models import ClipWeights, ModelStore
+from core.models import CLIP_HOW_TO, ClipWeights, ModelStore
 from core.scanner import DEFAULT_EXCLUDES
 from core.search import (
     FusionWeights,
@@ -37,6 +37,7 @@ from core.types import (
     Progress,
     SearchResult,
     Settings,
+    is_inside,
 )
 from core.vectors import VectorIndex
 from core.worker import ChildIndexer
@@ -385,9 +386,7 @@ class Library:
         return like_vectors(ids, self.vectors)
 
     def clip_hint(self) -> str:
-        return ("CLIP weights are missing: photos are searchable by their names and dates only. "
-                "Run `trove models import FILE` with an open_clip ViT-B-32 checkpoint, or `trove models fetch` "
-                "where a network exists.")
+        return f"CLIP weights are missing: photos are searchable by their names and dates only. To add them, {CLIP_HOW_TO}."
 
     # -- what front ends show (any thread) ------------------------------------------------------------
     def file_details(self, paths: Iterable[str]) -> dict[str, FileDetails]:
@@ -500,7 +499,7 @@ def _norm(path: str) -> str:
 
 
 def _inside_any(path: str, roots: list[str]) -> bool:
-    return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
+    return any(is_inside(path, r) for r in roots)
 
 
 def _outermost(scopes: list[str]) -> list[str]:

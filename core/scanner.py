@@ -27,7 +27,6 @@ _HASH_PIECE = 64 * 1024
 class ScanResult:
     files: dict[str, FileStat] = field(default_factory=dict)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (display path, reason)
-    dirs_seen: int = 0
 
 
 def display_path(path: str) -> str:
@@ -74,7 +73,6 @@ def scan(scope: str, excludes: Iterable[str] = DEFAULT_EXCLUDES, skip_dirs: Iter
         seen_dirs.add(ident)
         if os.path.realpath(folder) in skip:
             continue
-        result.dirs_seen += 1
         try:
             entries = list(os.scandir(folder))
         except OSError as exc:

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from core.encoders import TextEncoder, Transcriber
-from core.types import Kind, ModelMissing, NotIndexed, SearchResult
+from core.types import Kind, ModelMissing, NotIndexed, SearchResult, clock
 from core.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -264,7 +264,7 @@ class Searcher:
             snippet = text
         elif kind is Kind.RECORDING:
             if start_s is not None:
-                reasons.append(f"said at {_clock(start_s)}–{_clock(end_s or start_s)}")
+                reasons.append(f"said at {clock(start_s)}–{clock(end_s or start_s)}")
             snippet = text
         else:
             reasons.append("note passage" + (f" (match {c.vscore or 0.0:.2f})" if c.v_rank else ""))
@@ -277,11 +277,6 @@ class Searcher:
             reasons = ["passes the filters"]
         return SearchResult(path=path, kind=kind, score=score, why="; ".join(reasons) or "match", snippet=snippet,
                             start_s=start_s, end_s=end_s, chunk_id=c.chunk_id, date_ts=date_ts)
-
-
-def _clock(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
 def _trim(text: str, words: int = 50) -> str:

@@ -3,6 +3,7 @@ search returns. Units are in the names (``start_s``, ``size_bytes``)."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -33,6 +34,17 @@ def kind_of(path: str) -> Kind | None:
     if ext in RECORDING_EXTS:
         return Kind.RECORDING
     return None
+
+
+def is_inside(path: str, folder: str) -> bool:
+    """``path`` is ``folder`` or lies under it (absolute, normalised paths; no file-system access)."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def clock(seconds: float) -> str:
+    """A time in a recording as people write it: 0:42, 12:05, 1:02:03."""
+    s = int(seconds)
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
 class TroveError(Exception):
@@ -177,6 +189,13 @@ class Progress:
     eta_s: float | None
     device: str
     current: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    start_s: float
+    end_s: float
+    text: str
 
 
 @dataclass(frozen=True, slots=True)

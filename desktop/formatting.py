@@ -7,10 +7,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from core.types import clock, is_inside
 
-def clock(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+__all__ = ["camera_text", "clock", "count_text", "format_day", "home_path", "short_folder", "taken_text"]
 
 
 def format_day(ts: float) -> str:
@@ -39,17 +38,6 @@ def taken_text(meta: dict[str, Any], date_ts: float | None) -> str:
     return f"{format_day(date_ts)} (file date)" if date_ts else ""
 
 
-def duration_text(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    s = int(round(seconds))
-    if s >= 3600:
-        return f"{s // 3600} h {s // 60 % 60:02d} min"
-    if s >= 60:
-        return f"{s // 60} min {s % 60:02d} s"
-    return f"{s} s"
-
-
 def count_text(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
@@ -62,7 +50,7 @@ def home_path(path: str) -> str:
 
 def short_folder(folder: str, roots: list[str]) -> str:
     """A folder as a person knows it: from its library folder's name down ("Pictures/2023/Rome")."""
-    best = max((r for r in roots if folder == r or folder.startswith(r.rstrip(os.sep) + os.sep)), key=len,
+    best = max((r for r in roots if is_inside(folder, r)), key=len,
                default=None)
     if best is None:
         return home_path(folder)

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.library import Library, Query
-from core.types import ModelMissing
+from core.types import PHOTO_EXTS, RECORDING_EXTS, ModelMissing
 from desktop import file_actions, theme
 from desktop.audio import has_audio_input
 from desktop.failures import FailuresDialog
@@ -67,8 +67,8 @@ IDLE_MESSAGE = ("<p style='font-size:16px'>Type to search your photos, notes and
                 "<p style='color:#8c959f'>or drop an image here, paste one (Ctrl+V), or search by a voice file</p>")
 CLIP_MISSING = "Photos are searchable by names and dates only: CLIP weights are missing."
 CHECKPOINT_FILTER = "open_clip checkpoint (*.pt *.pth *.bin *.safetensors);;All files (*)"
-AUDIO_FILTER = "Audio (*.wav *.mp3 *.m4a *.ogg *.opus *.flac);;All files (*)"
-IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp *.gif *.bmp *.tif *.tiff *.heic *.heif);;All files (*)"
+AUDIO_FILTER = f"Audio ({' '.join('*' + e for e in sorted(RECORDING_EXTS))});;All files (*)"
+IMAGE_FILTER = f"Images ({' '.join('*' + e for e in sorted(PHOTO_EXTS))});;All files (*)"
 
 
 class MainWindow(QMainWindow):

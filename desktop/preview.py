@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QRectF, QSize, Qt, QThreadPool, QTimer, Signal
@@ -36,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.library import Library, keyword_terms
-from core.types import Kind
+from core.types import Kind, Segment
 from desktop import file_actions, theme
 from desktop.audio import SegmentPlayer
 from desktop.formatting import camera_text, clock, home_path, taken_text
@@ -222,25 +221,18 @@ class NoteView(QTextEdit):
 
 
 # -- recording -------------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class TranscriptSegment:
-    start_s: float
-    end_s: float
-    text: str
-
-
-def segments_of(meta: dict[str, Any]) -> list[TranscriptSegment]:
+def segments_of(meta: dict[str, Any]) -> list[Segment]:
     out = []
     for seg in meta.get("segments") or []:
         try:
             start, end, text = seg
-            out.append(TranscriptSegment(float(start), float(end), str(text).strip()))
+            out.append(Segment(float(start), float(end), str(text).strip()))
         except (TypeError, ValueError):
             continue
     return out
 
 
-def matched(seg: TranscriptSegment, start_s: float | None, end_s: float | None) -> bool:
+def matched(seg: Segment, start_s: float | None, end_s: float | None) -> bool:
     if start_s is None:
         return False
     end = end_s if end_s is not None else start_s

@@ -12,7 +12,6 @@ from core.types import Kind, SearchResult
 from desktop.formatting import format_day
 
 ItemRole = Qt.ItemDataRole.UserRole + 1
-KindRole = Qt.ItemDataRole.UserRole + 2
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -73,8 +72,6 @@ class ResultsModel(QAbstractListModel):
             return f"{item.kind.value}: {item.result.why}"
         if role == ItemRole:
             return item
-        if role == KindRole:
-            return item.kind.value
         return None
 
     def set_items(self, items: list[ResultItem]) -> None:

@@ -34,7 +34,6 @@ def read_scaled(path: str, edge: int) -> QImage:
 
 class ThumbnailCache(QObject):
     ready = Signal(str)  # the source path whose pixmap is now cached (or failed)
-    idle = Signal()  # no loads pending
 
     def __init__(self, pool: QThreadPool, edge: int = 160, max_items: int = 800,
                  parent: QObject | None = None) -> None:
@@ -55,9 +54,6 @@ class ThumbnailCache(QObject):
                      lambda exc: self._failed(source, exc), pool=self.pool, context=self)
         return None
 
-    def failed(self, source: str) -> bool:
-        return source in self._cache and self._cache[source] is None
-
     def pending(self) -> int:
         return len(self._pending)
 
@@ -68,8 +64,6 @@ class ThumbnailCache(QObject):
         while len(self._cache) > self.max_items:
             self._cache.popitem(last=False)
         self.ready.emit(source)
-        if not self._pending:
-            self.idle.emit()
 
     def _loaded(self, source: str, image: QImage) -> None:
         self._store(source, QPixmap.fromImage(image))

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
+
+from core.types import Segment
+
+__all__ = ["Encoders", "ImageEncoder", "Segment", "TextEncoder", "Transcriber"]
 
 
 class ImageEncoder(Protocol):
@@ -32,13 +35,6 @@ class TextEncoder(Protocol):
     def encode(self, texts: list[str]) -> np.ndarray:
         """Texts -> (N, dim) L2-normalised sentence vectors."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class Segment:
-    start_s: float
-    end_s: float
-    text: str
 
 
 class Transcriber(Protocol):

@@ -25,7 +25,6 @@ class SentenceEncoder:
         self.model_id = MODEL_ID
         dim_of = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(dim_of() or 384)
-        self.max_words = 180  # 256 word pieces, with room to spare
         self._lock = threading.Lock()
 
     def encode(self, texts: list[str]) -> np.ndarray:
