@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from core.config import environment
 from core.types import Kind, Progress, TroveError
 
 log = logging.getLogger("core.cli")
@@ -256,7 +257,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from core.search import Query
 
     sample = Path(__file__).resolve().parent.parent / "resources" / "sample-library"
-    data_dir = args.data_dir or Path(os.environ.get("TROVE_DATA_DIR") or Path.cwd() / ".trove-demo")
+    data_dir = args.data_dir or environment().data_dir or Path.cwd() / ".trove-demo"
     lib = Library.open(data_dir)
     with lib:
         lib.add_root(sample)
@@ -287,8 +288,6 @@ def main(argv: list[str] | None = None) -> int:
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handler.setLevel(logging.INFO if args.verbose else (logging.ERROR if args.json else logging.WARNING))
     logging.getLogger().addHandler(handler)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from core.catalog import Catalog
+from core.config import environment
 from core.device import DeviceChoice, confirm_device, probe_device
 from core.encoders import Encoders
 from core.encoders.query import QueryEncoders
@@ -52,9 +53,9 @@ TEXT_DIM = 384
 
 
 def default_data_dir() -> Path:
-    env = os.environ.get("TROVE_DATA_DIR")
-    if env:
-        return Path(env).expanduser()
+    env = environment().data_dir
+    if env is not None:
+        return env
     import platformdirs
 
     return Path(platformdirs.user_data_dir("trove"))
@@ -104,8 +105,6 @@ class Library:
              isolated: bool = False) -> Library:
         """Open (or create) the library in ``data_dir``. ``isolated``: index runs happen in a child process
         so this one never loads torch (the app and ``trove watch``; not with injected ``encoders``)."""
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         data_dir = (data_dir or default_data_dir()).expanduser().resolve()
         data_dir.mkdir(parents=True, exist_ok=True)
         _log_to_file(data_dir / "trove.log")
@@ -113,7 +112,7 @@ class Library:
         models = ModelStore(data_dir)
         clip = models.clip()
         if device == "auto":  # argument > environment > saved setting > default
-            device = os.environ.get("TROVE_DEVICE") or catalog.get_setting("device") or "auto"
+            device = environment().device or catalog.get_setting("device") or "auto"
         choice = probe_device(device)
         injected = encoders
         if encoders is None:

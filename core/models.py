@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.config import environment
 from core.types import ModelError
 
 log = logging.getLogger(__name__)
@@ -111,7 +112,7 @@ class ModelStore:
         os.replace(tmp, self._registry_path)
 
     def clip(self) -> ClipWeights:
-        env = os.environ.get("TROVE_CLIP_WEIGHTS", "").strip()
+        env = environment().clip_weights or ""
         if env == "random":
             return ClipWeights(self.arch, "random", "TROVE_CLIP_WEIGHTS=random (seeded random weights)")
         if env:
@@ -159,7 +160,7 @@ class ModelStore:
         if not cfg:
             tags = ", ".join(t for a, t in open_clip.list_pretrained() if a == self.arch)
             raise ModelError(f"open_clip has no pretrained tag {pretrained!r} for {self.arch}; try one of: {tags}")
-        if os.environ.get("TROVE_NO_NETWORK") == "1":
+        if environment().no_network:
             raise ModelError("network use is turned off (TROVE_NO_NETWORK=1); download the checkpoint on another "
                              "machine and run `trove models import FILE`")
         cache = self.dir / "download-cache"

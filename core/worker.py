@@ -197,8 +197,6 @@ def main(argv: list[str] | None = None) -> int:
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(logging.WARNING)
     logging.getLogger().addHandler(handler)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     cancelled = threading.Event()
     reports = _Reports(args.report_fd, cancelled)
     try:

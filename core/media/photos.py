@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import warnings
 from datetime import datetime
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from core.config import environment
 from core.encoders.clip import preprocess
 from core.media import name_words
 from core.scanner import content_hash
@@ -19,7 +19,7 @@ from core.types import Extracted, FileStat, MediaError, Passage
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_MEGAPIXELS = 200.0
+
 THUMBNAIL_EDGE = 320
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 Image.MAX_IMAGE_PIXELS = None  # we check the limit ourselves, with a message that says what to do
@@ -38,10 +38,7 @@ _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augu
 
 
 def max_megapixels() -> float:
-    try:
-        return float(os.environ.get("TROVE_MAX_IMAGE_MEGAPIXELS", DEFAULT_MAX_MEGAPIXELS))
-    except ValueError:
-        return DEFAULT_MAX_MEGAPIXELS
+    return environment().max_image_megapixels
 
 
 def query_pixels(path: str, image_size: int, limit_megapixels: float | None = None) -> np.ndarray:
