@@ -39,7 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 lint: $(STAMP)
-	$(BIN)/ruff check core desktop tests bench --output-format concise
+	$(BIN)/ruff check core desktop tests bench resources --output-format concise
 	$(BIN)/mypy
 
 clean-venv:

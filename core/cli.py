@@ -255,8 +255,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """`make demo`: index the bundled sample library into a data folder of its own and run example searches."""
     from core.library import Library
     from core.search import Query
+    from resources import sample_library
 
-    sample = Path(__file__).resolve().parent.parent / "resources" / "sample-library"
+    sample = sample_library()
     data_dir = args.data_dir or environment().data_dir or Path.cwd() / ".trove-demo"
     lib = Library.open(data_dir)
     with lib:

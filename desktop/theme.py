@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication
 
+import resources
 from core.types import Kind
 
-RESOURCES = Path(__file__).resolve().parents[1] / "resources"
-ICONS = RESOURCES / "icons"
-SAMPLE_LIBRARY = RESOURCES / "sample-library"
+ICONS = resources.icons_dir()
+SAMPLE_LIBRARY = resources.sample_library()
 
 ACCENT = "#2f6fde"
 TEXT = "#1f2328"
