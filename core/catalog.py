@@ -103,6 +103,27 @@ class FileRow:
     visual_pending: bool
 
 
+@dataclass(frozen=True, slots=True)
+class FileInfo:
+    """A file's stored details (``thumbnail`` relative to the data folder)."""
+
+    path: str
+    thumbnail: str | None
+    meta: dict[str, Any]
+    size_bytes: int
+    date_ts: float
+    content_hash: str
+
+
+def _json_dict(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        log.warning("unreadable metadata in the catalog: %.80s", text)
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), timeout=30.0, check_same_thread=False, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -221,6 +242,28 @@ class Catalog:
             (file_id,),
         )
         return [Chunk(r[0], r[1], r[2], r[3], from_blob(r[4]), r[5], from_blob(r[6]), r[7]) for r in rows]
+
+    def failure_count(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM failures").fetchone()[0])
+
+    def file_rows(self, paths: list[str]) -> Iterator[FileInfo]:
+        """What is stored about these files (those in the catalog)."""
+        for i in range(0, len(paths), 500):
+            part = paths[i:i + 500]
+            marks = ",".join("?" * len(part))
+            for path, thumb, meta, size, date_ts, content_hash in self.conn.execute(
+                    f"SELECT path, thumbnail, meta, size_bytes, date_ts, content_hash FROM files WHERE path IN ({marks})",
+                    part):
+                yield FileInfo(path, thumb, _json_dict(meta), int(size), float(date_ts), content_hash)
+
+    def file_info(self, file_id: int) -> FileInfo | None:
+        row = self.conn.execute("SELECT path, thumbnail, meta, size_bytes, date_ts, content_hash FROM files WHERE id=?",
+                                (file_id,)).fetchone()
+        return None if row is None else FileInfo(row[0], row[1], _json_dict(row[2]), int(row[3]), float(row[4]), row[5])
+
+    def chunk_text(self, chunk_id: int) -> str | None:
+        row = self.conn.execute("SELECT text FROM chunks WHERE id=?", (chunk_id,)).fetchone()
+        return None if row is None else str(row[0])
 
     def counts(self) -> dict[str, int]:
         out = {str(k): 0 for k in Kind}

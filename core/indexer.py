@@ -318,7 +318,7 @@ class Indexer:
             elif isinstance(item, _Reuse):
                 try:
                     writer.put(self._reuse(item, reader))
-                except Exception as exc:  # the source vanished or changed under us: encode from scratch
+                except (LookupError, OSError) as exc:  # the source vanished or changed under us: encode it anew
                     log.info("could not reuse vectors for %s (%s); encoding it", item.stat.path, exc)
                     try:
                         fresh.append(_Fresh(self._extract(item.stat, image.image_size if image else None),
@@ -374,20 +374,17 @@ class Indexer:
                               "updated" if f.existed else "added"))
 
     def _reuse(self, item: _Reuse, reader: Catalog) -> _Write:
-        row = reader.conn.execute("SELECT date_ts, meta, thumbnail, content_hash FROM files WHERE id=?",
-                                  (item.source.id,)).fetchone()
-        if row is None:
+        info = reader.file_info(item.source.id)
+        if info is None:
             raise LookupError("source row is gone")
-        import json
-
-        meta = json.loads(row[1])
+        meta = info.meta
         chunks = reader.chunks_of(item.source.id)
         if not chunks:
             raise LookupError("source has no chunks")
         image = self.encoders.image
         if item.stat.kind is Kind.PHOTO:
             # The photo's words come from its path: re-embed them (cheap); keep the pixels' vector.
-            text = photo_text(item.stat.path, meta, row[0], item.stat.root)
+            text = photo_text(item.stat.path, meta, info.date_ts, item.stat.root)
             chunks[0].text = text
             chunks[0].textvec = self.encoders.text.encode([text])[0]
             chunks[0].text_model = self.encoders.text.model_id
@@ -396,7 +393,7 @@ class Indexer:
             for ch, v in zip(chunks, vecs, strict=True):
                 ch.visual, ch.visual_model = v, image.model_id
         pending = image is None or any(ch.visual_model != image.model_id for ch in chunks)
-        return _Write(item.stat, row[3], row[0], meta, row[2], pending, chunks, item.replaces,
+        return _Write(item.stat, info.content_hash, info.date_ts, meta, info.thumbnail, pending, chunks, item.replaces,
                       "moved" if item.replaces else ("updated" if item.existed else "added"))
 
 

@@ -4,7 +4,6 @@ the encoders and the model store for one data directory."""
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import threading
@@ -389,17 +388,9 @@ class Library:
 
     # -- what front ends show (any thread) ------------------------------------------------------------
     def file_details(self, paths: Iterable[str]) -> dict[str, FileDetails]:
-        wanted = list(dict.fromkeys(paths))
-        out: dict[str, FileDetails] = {}
-        conn = self._reader().conn
-        for i in range(0, len(wanted), 500):
-            part = wanted[i:i + 500]
-            marks = ",".join("?" * len(part))
-            for path, thumb, meta, size in conn.execute(
-                    f"SELECT path, thumbnail, meta, size_bytes FROM files WHERE path IN ({marks})", part):
-                out[path] = FileDetails(path, str(self.data_dir / thumb) if thumb else None, _json_dict(meta),
-                                        int(size))
-        return out
+        return {f.path: FileDetails(f.path, str(self.data_dir / f.thumbnail) if f.thumbnail else None, f.meta,
+                                    f.size_bytes)
+                for f in self._reader().file_rows(list(dict.fromkeys(paths)))}
 
     def read_note(self, path: str, max_chars: int | None = None) -> str:
         """A note's text as the indexer read it (same encoding fallbacks), cut at ``max_chars``."""
@@ -410,8 +401,7 @@ class Library:
         return text if max_chars is None or len(text) <= max_chars else text[:max_chars] + "\n…"
 
     def chunk_text(self, chunk_id: int) -> str | None:
-        row = self._reader().conn.execute("SELECT text FROM chunks WHERE id=?", (chunk_id,)).fetchone()
-        return None if row is None else str(row[0])
+        return self._reader().chunk_text(chunk_id)
 
     def counts(self) -> dict[str, int]:
         return self._reader().counts()
@@ -420,7 +410,7 @@ class Library:
         return self._reader().failures()
 
     def failure_count(self) -> int:
-        return int(self._reader().conn.execute("SELECT COUNT(*) FROM failures").fetchone()[0])
+        return self._reader().failure_count()
 
     # -- status --------------------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
@@ -437,15 +427,6 @@ class Library:
             "failed": self.catalog.failures(),
             "hint": None if self.clip.present else self.clip_hint(),
         }
-
-
-def _json_dict(text: str | None) -> dict[str, Any]:
-    try:
-        value = json.loads(text or "{}")
-    except ValueError:
-        log.warning("unreadable metadata in the catalog: %.80s", text)
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def default_encoders(clip: ClipWeights, device: DeviceChoice | str) -> Encoders:
