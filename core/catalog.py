@@ -115,6 +115,51 @@ class FileInfo:
     content_hash: str
 
 
+@dataclass(frozen=True, slots=True)
+class FileFilter:
+    """What a search keeps: a kind, a folder (absolute), a date range in epoch seconds (after inclusive)."""
+
+    kind: str | None = None
+    folder: str | None = None
+    after_ts: float | None = None
+    before_ts: float | None = None
+
+    def sql(self) -> tuple[str, list[Any]]:
+        """A WHERE clause over ``files f`` and its parameters."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.kind is not None:
+            clauses.append("f.kind = ?")
+            params.append(self.kind)
+        if self.folder is not None:
+            clauses.append("f.path LIKE ? ESCAPE '\\'")
+            params.append(_like_prefix(self.folder.rstrip("/") + "/"))
+        if self.after_ts is not None:
+            clauses.append("f.date_ts >= ?")
+            params.append(self.after_ts)
+        if self.before_ts is not None:
+            clauses.append("f.date_ts < ?")
+            params.append(self.before_ts)
+        return (" AND ".join(clauses) or "1"), params
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRow:
+    """A passage with its file, as a search result shows it."""
+
+    path: str
+    kind: Kind
+    date_ts: float
+    text: str
+    start_s: float | None
+    end_s: float | None
+
+
+def fts_query(terms: list[str]) -> str | None:
+    """A safe FTS5 query: each word quoted, OR'ed (the porter tokenizer matches word forms)."""
+    return " OR ".join('"' + w.replace('"', '""') + '"' for w in terms) or None
+
+
 def _json_dict(text: str | None) -> dict[str, Any]:
     try:
         value = json.loads(text or "{}")
@@ -264,6 +309,53 @@ class Catalog:
     def chunk_text(self, chunk_id: int) -> str | None:
         row = self.conn.execute("SELECT text FROM chunks WHERE id=?", (chunk_id,)).fetchone()
         return None if row is None else str(row[0])
+
+    # -- search ---------------------------------------------------------------------------------------
+    def keyword_hits(self, terms: list[str], flt: FileFilter, limit: int = 200) -> list[tuple[int, int, str]]:
+        """(chunk id, file id, snippet with the matched words in [brackets]) by BM25, best first."""
+        match = fts_query(terms)
+        if match is None:
+            return []
+        where, params = flt.sql()
+        return self.conn.execute(
+            "SELECT c.id, c.file_id, snippet(chunks_fts, 0, '[', ']', '…', 16) FROM chunks_fts "
+            "JOIN chunks c ON c.id = chunks_fts.rowid JOIN files f ON f.id = c.file_id "
+            f"WHERE chunks_fts MATCH ? AND {where} ORDER BY bm25(chunks_fts, 1.0, 2.0) LIMIT ?",
+            [match, *params, limit]).fetchall()
+
+    def passage_frequency(self, term: str) -> int:
+        """How many passages hold ``term`` (or a form of it)."""
+        match = fts_query([term])
+        return 0 if match is None else int(self.conn.execute(
+            "SELECT COUNT(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (match,)).fetchone()[0])
+
+    def newest_passing(self, flt: FileFilter, limit: int) -> list[tuple[int, int]]:
+        """(file id, its first chunk id) of the newest files that pass ``flt``."""
+        where, params = flt.sql()
+        return self.conn.execute(
+            f"SELECT f.id, MIN(c.id) FROM files f JOIN chunks c ON c.file_id=f.id WHERE {where} "
+            "GROUP BY f.id ORDER BY f.date_ts DESC LIMIT ?", [*params, limit]).fetchall()
+
+    def chunks_passing(self, flt: FileFilter) -> list[tuple[int, int]]:
+        """(chunk id, file id) of every chunk whose file passes ``flt``."""
+        where, params = flt.sql()
+        return self.conn.execute(
+            f"SELECT c.id, c.file_id FROM chunks c JOIN files f ON f.id = c.file_id WHERE {where}", params).fetchall()
+
+    def chunk_owners(self, chunk_ids: list[int]) -> dict[int, int]:
+        """chunk id -> file id, for those of ``chunk_ids`` still there."""
+        out: dict[int, int] = {}
+        for i in range(0, len(chunk_ids), 500):
+            part = chunk_ids[i:i + 500]
+            marks = ",".join("?" * len(part))
+            out.update(self.conn.execute(f"SELECT id, file_id FROM chunks WHERE id IN ({marks})", part))
+        return out
+
+    def chunk_row(self, file_id: int, chunk_id: int) -> ChunkRow:
+        path, kind, date_ts = self.conn.execute("SELECT path, kind, date_ts FROM files WHERE id=?", (file_id,)).fetchone()
+        text, start_s, end_s = self.conn.execute("SELECT text, start_s, end_s FROM chunks WHERE id=?",
+                                                 (chunk_id,)).fetchone()
+        return ChunkRow(path, Kind(kind), float(date_ts), text, start_s, end_s)
 
     def counts(self) -> dict[str, int]:
         out = {str(k): 0 for k in Kind}

@@ -371,7 +371,7 @@ class Library:
     # -- search --------------------------------------------------------------------------------------
     def search(self, query: Query) -> SearchResponse:
         qv = self.query_vectors(query)
-        searcher = Searcher(self._reader().conn, self.vectors, self.weights)
+        searcher = Searcher(self._reader(), self.vectors, self.weights)
         return SearchResponse(query, searcher.search(query, qv))
 
     def query_vectors(self, q: Query) -> QueryVectors:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,6 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from core.catalog import Catalog, FileFilter
 from core.encoders import TextEncoder, Transcriber
 from core.types import Kind, ModelMissing, NotIndexed, SearchResult, clock
 from core.vectors import VectorIndex
@@ -104,11 +104,6 @@ def keyword_terms(text: str) -> list[str]:
     return list(dict.fromkeys(w for w in _WORD.findall(text.lower()) if len(w) > 1 and w not in _STOP))
 
 
-def fts_query(terms: list[str]) -> str | None:
-    """A safe FTS5 query: each word quoted, OR'ed (the porter tokenizer matches word forms)."""
-    return " OR ".join(f'"{w}"' for w in terms) or None
-
-
 _STOP = frozenset("""
 a about above after again against all am an and any are aren as at be because been before being below between
 both but by can cannot could couldn did didn do does doesn doing don down during each few for from further had
@@ -123,38 +118,26 @@ photo photos picture pictures pic pics image images note notes recording recordi
 """.split())
 
 
-def filter_sql(q: Query) -> tuple[str, list[Any]]:
-    clauses: list[str] = []
-    params: list[Any] = []
-    if q.kind is not None:
-        clauses.append("f.kind = ?")
-        params.append(str(q.kind))
-    if q.folder is not None:
-        prefix = q.folder.rstrip("/") + "/"
-        clauses.append("f.path LIKE ? ESCAPE '\\'")
-        params.append(prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
-    if q.after is not None:
-        clauses.append("f.date_ts >= ?")
-        params.append(datetime.combine(q.after, datetime.min.time()).timestamp())
-    if q.before is not None:
-        clauses.append("f.date_ts < ?")
-        params.append(datetime.combine(q.before, datetime.min.time()).timestamp())
-    return (" AND ".join(clauses) or "1"), params
+def file_filter(q: Query) -> FileFilter:
+    def ts(d: date | None) -> float | None:
+        return None if d is None else datetime.combine(d, datetime.min.time()).timestamp()
+
+    return FileFilter(str(q.kind) if q.kind is not None else None, q.folder, ts(q.after), ts(q.before))
 
 
 class Searcher:
-    def __init__(self, conn: sqlite3.Connection, vectors: VectorIndex, weights: FusionWeights | None = None) -> None:
-        self.conn = conn
+    def __init__(self, catalog: Catalog, vectors: VectorIndex, weights: FusionWeights | None = None) -> None:
+        self.catalog = catalog
         self.vectors = vectors
         self.w = weights or FusionWeights()
 
     def search(self, q: Query, qv: QueryVectors) -> list[SearchResult]:
-        where, params = filter_sql(q)
+        flt = file_filter(q)
         cands: dict[int, _Candidate] = {}  # by file id
         has_vector = qv.visual is not None or qv.text is not None
         if has_vector:
             qvec = self.vectors.query_vector(qv.visual, qv.text, qv.visual_weight, qv.text_weight)
-            for chunk_id, file_id, score in self._vector_hits(qvec, q, where, params, qv.own_chunks):
+            for chunk_id, file_id, score in self._vector_hits(qvec, q, flt, qv.own_chunks):
                 c = cands.get(file_id)
                 if c is None or c.vscore is None or score > c.vscore:
                     t = self._text_part(chunk_id, qv) if qv.text is not None else 0.0
@@ -164,15 +147,9 @@ class Searcher:
                         c.chunk_id, c.vscore, c.tscore = chunk_id, score, t
         terms, rare = self._distinctive(qv.keywords)
         keyword_weight = self.w.rare_keyword_weight if rare else self.w.keyword_weight
-        match = fts_query(terms)
-        if match:
-            sql = (
-                "SELECT c.id, c.file_id, snippet(chunks_fts, 0, '[', ']', '…', 16) FROM chunks_fts "
-                "JOIN chunks c ON c.id = chunks_fts.rowid JOIN files f ON f.id = c.file_id "
-                f"WHERE chunks_fts MATCH ? AND {where} ORDER BY bm25(chunks_fts, 1.0, 2.0) LIMIT 200"
-            )
+        if terms:
             rank = 0
-            for chunk_id, file_id, snip in self.conn.execute(sql, [match, *params]):
+            for chunk_id, file_id, snip in self.catalog.keyword_hits(terms, flt):
                 if chunk_id in qv.own_chunks:
                     continue
                 c = cands.get(file_id)
@@ -184,9 +161,7 @@ class Searcher:
                     c.kw_snippet = snip
         if q.filtered and not cands:
             # Filters with no usable query (or an empty one): everything that passes, newest first.
-            for file_id, chunk_id in self.conn.execute(
-                f"SELECT f.id, MIN(c.id) FROM files f JOIN chunks c ON c.file_id=f.id WHERE {where} "
-                "GROUP BY f.id ORDER BY f.date_ts DESC LIMIT ?", [*params, q.limit]):
+            for file_id, chunk_id in self.catalog.newest_passing(flt, q.limit):
                 cands[file_id] = _Candidate(file_id, chunk_id)
         by_vec = sorted((c for c in cands.values() if c.vscore is not None), key=lambda c: -(c.vscore or 0.0))
         for i, c in enumerate(by_vec, 1):
@@ -214,31 +189,27 @@ class Searcher:
         """
         if not terms:
             return [], False
-        total = int(self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+        total = self.catalog.chunk_count()
         cap = max(self.w.keyword_min_df, self.w.keyword_max_df_fraction * total)
         keep, rare = [], False
         for t in terms:
-            df = self.conn.execute("SELECT COUNT(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (f'"{t}"',)).fetchone()[0]
+            df = self.catalog.passage_frequency(t)
             if 0 < df <= cap:
                 keep.append(t)
                 rare = rare or (df <= self.w.rare_keyword_df and any(ch.isdigit() for ch in t))
         return keep, rare
 
-    def _vector_hits(self, qvec: np.ndarray, q: Query, where: str, params: list[Any],
+    def _vector_hits(self, qvec: np.ndarray, q: Query, flt: FileFilter,
                      exclude: set[int]) -> list[tuple[int, int, float]]:
         if q.filtered:
-            rows = self.conn.execute(
-                f"SELECT c.id, c.file_id FROM chunks c JOIN files f ON f.id = c.file_id WHERE {where}", params
-            ).fetchall()
-            rows = [r for r in rows if r[0] not in exclude]
+            rows = [r for r in self.catalog.chunks_passing(flt) if r[0] not in exclude]
             scores = self.vectors.score(qvec, [r[0] for r in rows])
             return [(r[0], r[1], float(s)) for r, s in zip(rows, scores, strict=True)]
         hits = self.vectors.search(qvec, self.w.vector_candidates + len(exclude))
         hits = [h for h in hits if h[0] not in exclude]
         if not hits:
             return []
-        marks = ",".join("?" * len(hits))
-        owner = dict(self.conn.execute(f"SELECT id, file_id FROM chunks WHERE id IN ({marks})", [h[0] for h in hits]))
+        owner = self.catalog.chunk_owners([h[0] for h in hits])
         return [(cid, owner[cid], s) for cid, s in hits if cid in owner]
 
     def _text_part(self, chunk_id: int, qv: QueryVectors) -> float:
@@ -250,11 +221,8 @@ class Searcher:
         return float(t @ qv.text) / n if n else 0.0
 
     def _result(self, c: _Candidate, score: float, qv: QueryVectors) -> SearchResult:
-        f = self.conn.execute("SELECT path, kind, meta, date_ts FROM files WHERE id=?", (c.file_id,)).fetchone()
-        ch = self.conn.execute("SELECT text, start_s, end_s FROM chunks WHERE id=?", (c.chunk_id,)).fetchone()
-        path, kind, _meta, date_ts = f
-        text, start_s, end_s = ch
-        kind = Kind(kind)
+        row = self.catalog.chunk_row(c.file_id, c.chunk_id)
+        path, kind, date_ts, text, start_s, end_s = row.path, row.kind, row.date_ts, row.text, row.start_s, row.end_s
         reasons = []
         if kind is Kind.PHOTO:
             if qv.mode in ("image", "like"):

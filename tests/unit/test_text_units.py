@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from core.catalog import fts_query
 from core.encoders import Segment
 from core.media import name_words
 from core.media.notes import decode_text, split_passages
 from core.media.recordings import windows
-from core.search import fts_query, keyword_terms
+from core.search import keyword_terms
 
 
 def test_split_passages_packs_paragraphs_and_cuts_long_ones_with_overlap() -> None:
