@@ -1,8 +1,11 @@
 """The indexing pipeline.
 
-    scan (stat only) -> decode pool (threads: hash, decode, EXIF, thumbnails, preprocess)
+    plan (core/planner.py: scan, stat only, against the catalog)
+        -> decode pool (threads: hash, decode, EXIF, thumbnails, preprocess)
         -> encoder stage (this thread: owns the models, batches per kind)
-        -> writer thread (the only writer of SQLite and the vector index) -> progress events
+        -> writer thread (core/writer.py: the only writer of SQLite and the vector index) -> progress events
+
+What passes between the stages is in core/work.py.
 
 A file is identified by its content hash, so a moved or renamed file keeps its vectors and transcript
 (only a photo's name-derived text is re-embedded, which is cheap). Every file's row and chunks are
@@ -12,17 +15,14 @@ catalog consistent and the vector cache detectably stale (it is then rebuilt at 
 
 from __future__ import annotations
 
-import dataclasses
 import filecmp
 import logging
 import os
-import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,90 +30,19 @@ import numpy as np
 
 from core.catalog import Catalog, FileRow
 from core.encoders import Encoders
-from core.media import name_words
 from core.media.notes import extract_note
 from core.media.photos import extract_photo, photo_text
 from core.media.recordings import extract_recording, windows
-from core.scanner import DEFAULT_EXCLUDES, content_hash, display_path, scan
-from core.types import Chunk, Extracted, FileStat, Kind, MediaError, Passage, Progress, is_inside
+from core.planner import Plan, plan
+from core.scanner import DEFAULT_EXCLUDES, content_hash
+from core.types import Chunk, Extracted, FileStat, IndexSummary, Kind, MediaError, Passage, PauseSwitch
 from core.vectors import VectorIndex
+from core.work import Failed, Fresh, Gone, Reuse, Touch, Write
+from core.writer import ProgressFn, Throttle, Writer
 
 log = logging.getLogger(__name__)
 
-ProgressFn = Callable[[Progress], None]
-
-
-@dataclass(slots=True)
-class IndexSummary:
-    added: int = 0
-    updated: int = 0
-    moved: int = 0
-    removed: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    seconds: float = 0.0
-    device: str = "cpu"
-    cancelled: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in
-                ((f, getattr(self, f)) for f in self.__slots__)}
-
-
-# -- work items passed between stages ------------------------------------------------------------------
-@dataclass(slots=True)
-class _Fresh:  # decoded, needs encoding
-    extracted: Extracted
-    replaces: str | None = None  # path of a vanished file with this content: a move (the old row goes)
-    existed: bool = False
-
-
-@dataclass(slots=True)
-class _Reuse:  # same content as a file already in the catalog: reuse its chunks
-    stat: FileStat
-    source: FileRow
-    replaces: str | None  # source path when the source is gone (a move), else None (a copy)
-    existed: bool
-
-
-@dataclass(slots=True)
-class _Touch:  # same path, same content, new mtime
-    stat: FileStat
-    file_id: int
-
-
-@dataclass(slots=True)
-class _Failed:
-    path: str
-    reason: str
-    size_bytes: int | None
-    mtime_ns: int | None
-
-
-@dataclass(slots=True)
-class _Gone:  # vanished between scan and decode
-    path: str
-
-
-@dataclass(slots=True)
-class _Write:  # what the encoder stage hands the writer for one file
-    stat: FileStat
-    content_hash: str
-    date_ts: float
-    meta: dict[str, Any]
-    thumbnail: str | None
-    visual_pending: bool
-    chunks: list[Chunk]
-    replaces: str | None
-    counted_as: str  # added | updated | moved
-
-
-@dataclass(slots=True)
-class _Plan:
-    todo: list[tuple[FileStat, FileRow | None]] = field(default_factory=list)  # (new stat, old row or None)
-    missing: dict[str, FileRow] = field(default_factory=dict)  # in the catalog, not on disk
-    failures: list[tuple[str, str]] = field(default_factory=list)
-    unchanged: int = 0
+__all__ = ["Indexer", "IndexSummary", "ProgressFn"]
 
 
 class Indexer:
@@ -128,44 +57,14 @@ class Indexer:
         self.decode_threads = decode_threads or max(2, min(8, (os.cpu_count() or 2)))
         self.photo_batch = photo_batch
         self.thumb_dir = data_dir / "thumbnails"
-        self.pause = threading.Event()  # set = paused
+        self.pause = PauseSwitch()  # set = paused
         self.cancel = threading.Event()
         self._claim_lock = threading.Lock()
 
     # -- planning (stat only) ---------------------------------------------------------------------------
     def plan(self, catalog: Catalog, scopes: Iterable[str], retry_failed: bool = False,
-             roots: Iterable[str] = ()) -> _Plan:
-        plan = _Plan()
-        roots = sorted(roots, key=len, reverse=True)  # innermost first
-        visual_model = self.encoders.visual_model_id  # known without loading CLIP
-        # Vectors of other CLIP weights keep answering (their visual part counts as missing) until
-        # these files are encoded again with the current ones.
-        stale = catalog.files_with_stale_visual(visual_model) if visual_model is not None else set()
-        for scope in scopes:
-            found = scan(scope, self.excludes, skip_dirs=[str(self.data_dir)])
-            plan.failures.extend(found.failures)
-            known = catalog.files_under(scope)
-            failed = catalog.failures_under(scope)
-            root = next((r for r in roots if is_inside(scope, r)), scope)
-            for path, st in found.files.items():
-                st = dataclasses.replace(st, root=root)
-                row = known.get(path)
-                if row is not None and row.id in stale:
-                    row = dataclasses.replace(row, visual_pending=True)
-                if row is not None and row.size_bytes == st.size_bytes and row.mtime_ns == st.mtime_ns:
-                    if visual_model is not None and row.visual_pending:
-                        plan.todo.append((st, row))  # weights arrived or changed since: encode what waited
-                    else:
-                        plan.unchanged += 1
-                    continue
-                if row is None and not retry_failed and failed.get(path) == (st.size_bytes, st.mtime_ns):
-                    plan.unchanged += 1  # failed before and unchanged since: already recorded
-                    continue
-                plan.todo.append((st, row))
-            for path, row in known.items():
-                if path not in found.files:
-                    plan.missing[path] = row
-        return plan
+             roots: Iterable[str] = ()) -> Plan:
+        return plan(catalog, scopes, self.excludes, self.data_dir, self.encoders.visual_model_id, retry_failed, roots)
 
     # -- the run ----------------------------------------------------------------------------------------
     def run(self, scopes: list[str], progress: ProgressFn | None = None, retry_failed: bool = False,
@@ -175,7 +74,7 @@ class Indexer:
         summary = IndexSummary(device=self.encoders.device)
         reader = Catalog(self.catalog_path)
         try:
-            emit = _Throttle(progress, self.encoders.device)
+            emit = Throttle(progress, self.encoders.device)
             emit.phase("scanning", 0, 0)
             plan = self.plan(reader, scopes, retry_failed, roots)
             summary.unchanged = plan.unchanged
@@ -183,17 +82,17 @@ class Indexer:
             for row in plan.missing.values():
                 missing_by_hash.setdefault(row.content_hash, []).append(row)
             claimed: set[str] = set()
-            writer = _Writer(self.catalog_path, self.vectors, summary, emit, len(plan.todo))
+            writer = Writer(self.catalog_path, self.vectors, summary, emit, len(plan.todo))
             writer.start()
             try:
                 for path, reason in plan.failures:
-                    writer.put(_Failed(path, reason, None, None))
+                    writer.put(Failed(path, reason, None, None))
                 if plan.todo:  # nothing new or changed: no model is loaded at all
                     self._pipeline(plan, reader, missing_by_hash, claimed, writer)
                 if not self.cancel.is_set():  # a cancelled run may not have reached a moved file's new path
                     for path in plan.missing:
                         if path not in claimed:
-                            writer.put(_Gone(path))
+                            writer.put(Gone(path))
             finally:
                 writer.finish()
             if writer.error is not None:
@@ -207,8 +106,8 @@ class Indexer:
         emit.phase("done", summary.added + summary.updated + summary.moved, len(plan.todo))
         return summary
 
-    def _pipeline(self, plan: _Plan, reader: Catalog, missing_by_hash: dict[str, list[FileRow]],
-                  claimed: set[str], writer: _Writer) -> None:
+    def _pipeline(self, plan: Plan, reader: Catalog, missing_by_hash: dict[str, list[FileRow]],
+                  claimed: set[str], writer: Writer) -> None:
         image = self.encoders.image
         image_size = image.image_size if image is not None else None
         hash_lock = threading.Lock()  # decode threads share one read connection for hash lookups
@@ -223,30 +122,30 @@ class Indexer:
                 digest = content_hash(st.path, st.size_bytes)
                 if old is not None and old.content_hash == digest:
                     if not (old.visual_pending and image is not None):
-                        return _Touch(st, old.id)
+                        return Touch(st, old.id)
                     if st.kind is not Kind.PHOTO:  # only the CLIP text of its passages is missing
-                        return _Reuse(st, old, None, True)
+                        return Reuse(st, old, None, True)
                 if old is None or old.content_hash != digest:
                     with self._claim_lock:
                         for row in missing_by_hash.get(digest, []):
                             if row.path not in claimed and row.kind == st.kind:
                                 claimed.add(row.path)
-                                return _Reuse(st, row, row.path, old is not None)
+                                return Reuse(st, row, row.path, old is not None)
                     for row in present_with(digest):
                         if (row.path != st.path and row.kind == st.kind and not row.visual_pending
                                 and _same_bytes(row.path, st.path)):
-                            return _Reuse(st, row, None, old is not None)
+                            return Reuse(st, row, None, old is not None)
                 extracted = self._extract(st, image_size, digest)
-                return _Fresh(extracted, None, old is not None)
+                return Fresh(extracted, None, old is not None)
             except FileNotFoundError:
-                return _Gone(st.path)
+                return Gone(st.path)
             except MediaError as exc:
-                return _Failed(st.path, str(exc), st.size_bytes, st.mtime_ns)
+                return Failed(st.path, str(exc), st.size_bytes, st.mtime_ns)
             except PermissionError:
-                return _Failed(st.path, "permission denied; give your user read access to index it",
+                return Failed(st.path, "permission denied; give your user read access to index it",
                                st.size_bytes, st.mtime_ns)
             except OSError as exc:
-                return _Failed(st.path, f"cannot read it ({exc.strerror or exc})", st.size_bytes, st.mtime_ns)
+                return Failed(st.path, f"cannot read it ({exc.strerror or exc})", st.size_bytes, st.mtime_ns)
 
         # Photos first (largest batches), then notes, then recordings (slowest per file).
         order = {Kind.PHOTO: 0, Kind.NOTE: 1, Kind.RECORDING: 2}
@@ -269,8 +168,8 @@ class Indexer:
 
                 refill()
                 while pending:
-                    while self.pause.is_set() and not self.cancel.is_set():
-                        time.sleep(0.1)
+                    while self.pause.is_set() and not self.cancel.is_set():  # a cancel also resumes
+                        self.pause.wait_until_resumed(1.0)
                     if self.cancel.is_set():
                         for f in pending:
                             f.cancel()
@@ -309,22 +208,22 @@ class Indexer:
         return str(path.relative_to(self.data_dir))
 
     # -- encoder stage ----------------------------------------------------------------------------------
-    def _encode_batch(self, items: list[object], reader: Catalog, writer: _Writer) -> None:
+    def _encode_batch(self, items: list[object], reader: Catalog, writer: Writer) -> None:
         image = self.encoders.image
-        fresh: list[_Fresh] = []
+        fresh: list[Fresh] = []
         for item in items:
-            if isinstance(item, _Fresh):
+            if isinstance(item, Fresh):
                 fresh.append(item)
-            elif isinstance(item, _Reuse):
+            elif isinstance(item, Reuse):
                 try:
                     writer.put(self._reuse(item, reader))
                 except (LookupError, OSError) as exc:  # the source vanished or changed under us: encode it anew
                     log.info("could not reuse vectors for %s (%s); encoding it", item.stat.path, exc)
                     try:
-                        fresh.append(_Fresh(self._extract(item.stat, image.image_size if image else None),
+                        fresh.append(Fresh(self._extract(item.stat, image.image_size if image else None),
                                             None, item.existed))
                     except MediaError as err:
-                        writer.put(_Failed(item.stat.path, str(err), item.stat.size_bytes, item.stat.mtime_ns))
+                        writer.put(Failed(item.stat.path, str(err), item.stat.size_bytes, item.stat.mtime_ns))
             else:
                 writer.put(item)
         # Recordings: transcribe first (their passages come from the model).
@@ -334,7 +233,7 @@ class Indexer:
                 try:
                     segments = self.encoders.speech.transcribe(ex.audio_path)
                 except MediaError as exc:
-                    writer.put(_Failed(ex.stat.path, str(exc), ex.stat.size_bytes, ex.stat.mtime_ns))
+                    writer.put(Failed(ex.stat.path, str(exc), ex.stat.size_bytes, ex.stat.mtime_ns))
                     f.extracted = None  # type: ignore[assignment]
                     continue
                 ex.passages = windows(segments) or [Passage("", 0.0, 0.0)]
@@ -369,11 +268,11 @@ class Indexer:
                                     tvecs[k], self.encoders.text.model_id))
                 k += 1
             ex.pixels = None
-            writer.put(_Write(ex.stat, ex.content_hash, ex.date_ts, _public_meta(ex.meta),
+            writer.put(Write(ex.stat, ex.content_hash, ex.date_ts, _public_meta(ex.meta),
                               ex.meta.get("thumbnail"), image is None, chunks, f.replaces,
                               "updated" if f.existed else "added"))
 
-    def _reuse(self, item: _Reuse, reader: Catalog) -> _Write:
+    def _reuse(self, item: Reuse, reader: Catalog) -> Write:
         info = reader.file_info(item.source.id)
         if info is None:
             raise LookupError("source row is gone")
@@ -393,7 +292,7 @@ class Indexer:
             for ch, v in zip(chunks, vecs, strict=True):
                 ch.visual, ch.visual_model = v, image.model_id
         pending = image is None or any(ch.visual_model != image.model_id for ch in chunks)
-        return _Write(item.stat, info.content_hash, info.date_ts, meta, info.thumbnail, pending, chunks, item.replaces,
+        return Write(item.stat, info.content_hash, info.date_ts, meta, info.thumbnail, pending, chunks, item.replaces,
                       "moved" if item.replaces else ("updated" if item.existed else "added"))
 
 
@@ -409,124 +308,3 @@ def _public_meta(meta: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in meta.items() if k != "thumbnail"}
 
 
-class _Throttle:
-    """Progress to the caller at most every 0.2 s (the GUI must not drown in events)."""
-
-    def __init__(self, fn: ProgressFn | None, device: str) -> None:
-        self.fn = fn
-        self.device = device
-        self.t0 = time.monotonic()
-        self.last = 0.0
-        self.start_done = 0
-
-    def phase(self, phase: str, done: int, total: int, current: str = "", force: bool = True) -> None:
-        if self.fn is None:
-            return
-        now = time.monotonic()
-        if not force and now - self.last < 0.2 and done < total:
-            return
-        self.last = now
-        elapsed = max(now - self.t0, 1e-6)
-        rate = done / elapsed
-        eta = (total - done) / rate if rate > 0 and total >= done else None
-        try:
-            self.fn(Progress(phase, done, total, rate, eta, self.device, current))
-        except Exception:  # a broken progress consumer must not stop indexing
-            log.exception("progress callback failed")
-
-
-class _Writer(threading.Thread):
-    """The one writer: batches of items, one transaction per batch; the vector index follows each commit."""
-
-    def __init__(self, catalog_path: Path, vectors: VectorIndex, summary: IndexSummary, emit: _Throttle,
-                 total: int) -> None:
-        super().__init__(name="trove-writer", daemon=True)
-        self.catalog_path = catalog_path
-        self.vectors = vectors
-        self.summary = summary
-        self.emit = emit
-        self.total = total
-        self.done = 0
-        self.queue: queue.Queue[object] = queue.Queue(maxsize=256)
-        self.error: BaseException | None = None
-        self._stop_token = object()
-
-    def put(self, item: object) -> None:
-        if self.error is None:
-            self.queue.put(item)
-
-    def finish(self) -> None:
-        self.queue.put(self._stop_token)
-        self.join()
-
-    def run(self) -> None:
-        catalog = Catalog(self.catalog_path)
-        try:
-            stop = False
-            while not stop:
-                items = [self.queue.get()]
-                deadline = time.monotonic() + 0.25
-                while len(items) < 64 and items[-1] is not self._stop_token and time.monotonic() < deadline:
-                    try:
-                        items.append(self.queue.get(timeout=max(0.0, deadline - time.monotonic())))
-                    except queue.Empty:
-                        break
-                if items[-1] is self._stop_token or self._stop_token in items:
-                    stop = True
-                    items = [i for i in items if i is not self._stop_token]
-                if items:
-                    self._write(catalog, items)
-        except BaseException as exc:  # a bug: surface it to the caller, never swallow
-            log.exception("the index writer failed")
-            self.error = exc
-            while True:  # drain so producers never block on a dead writer
-                try:
-                    if self.queue.get_nowait() is self._stop_token:
-                        break
-                except queue.Empty:
-                    break
-        finally:
-            catalog.close()
-
-    def _write(self, catalog: Catalog, items: list[object]) -> None:
-        adds: list[tuple[int, Chunk]] = []
-        removes: list[int] = []
-        counts: dict[str, int] = {}
-        last = ""
-        with catalog.transaction() as conn:
-            for item in items:
-                if isinstance(item, _Write):
-                    removes.extend(catalog.chunk_ids_of(item.stat.path, conn))
-                    if item.replaces:
-                        removes.extend(catalog.remove_file(conn, item.replaces))
-                    _, chunk_rows = catalog.put_file(
-                        conn, path=item.stat.path, kind=item.stat.kind, size_bytes=item.stat.size_bytes,
-                        mtime_ns=item.stat.mtime_ns, content_hash=item.content_hash, date_ts=item.date_ts,
-                        meta=item.meta, thumbnail=item.thumbnail, visual_pending=item.visual_pending,
-                        chunks=item.chunks, name=name_words(item.stat.path, item.stat.root),
-                    )
-                    adds.extend(chunk_rows)
-                    counts[item.counted_as] = counts.get(item.counted_as, 0) + 1
-                    last = item.stat.path
-                elif isinstance(item, _Touch):
-                    catalog.touch_file(conn, item.file_id, item.stat.mtime_ns)
-                    counts["unchanged"] = counts.get("unchanged", 0) + 1
-                elif isinstance(item, _Failed):
-                    removes.extend(catalog.remove_file(conn, item.path))
-                    catalog.record_failure(conn, item.path, item.reason, item.size_bytes, item.mtime_ns)
-                    log.warning("skipping %s: %s", display_path(item.path), item.reason)
-                    counts["failed"] = counts.get("failed", 0) + 1
-                elif isinstance(item, _Gone):
-                    ids = catalog.remove_file(conn, item.path)
-                    removes.extend(ids)
-                    if ids:
-                        counts["removed"] = counts.get("removed", 0) + 1
-        # Committed: now the in-memory vector index follows (a crash here only makes the cache stale).
-        self.vectors.remove(removes)
-        for chunk_id, ch in adds:
-            self.vectors.add(chunk_id, ch.visual, ch.visual_model, ch.textvec, ch.text_model)
-        for key, n in counts.items():
-            setattr(self.summary, key, getattr(self.summary, key) + n)
-            if key != "removed":
-                self.done += n
-        self.emit.phase("indexing", min(self.done, self.total), self.total, last, force=False)

@@ -34,6 +34,7 @@ from core.types import (
     IndexingStopped,
     NotIndexed,
     PathNotFound,
+    PauseSwitch,
     Progress,
     SearchResult,
     Settings,
@@ -92,6 +93,9 @@ class Library:
         self._local = threading.local()  # one catalog connection per searching thread (WAL readers)
         self._readers: list[Catalog] = []
         self._readers_lock = threading.Lock()
+        self._roots_lock = threading.Lock()
+        self._roots: list[str] | None = catalog.roots()  # read at open; the GUI asks often
+        self._settings = _read_settings(catalog)
         self.indexer = Indexer(data_dir, catalog.path, vectors, encoders, self.excludes())
         self.child = child  # when set, index runs happen in a child process (see core.worker)
         self._default_models = default_models  # the real models (not injected): queries load Whisper alone
@@ -122,7 +126,7 @@ class Library:
             vectors.save(catalog, force=True)
         child = None
         if isolated and injected is None:
-            child = ChildIndexer(data_dir, threading.Event(), threading.Event(), device)
+            child = ChildIndexer(data_dir, PauseSwitch(), threading.Event(), device)
         return cls(data_dir, catalog, vectors, encoders, models, clip, choice, child=child,
                    default_models=injected is None)
 
@@ -251,20 +255,29 @@ class Library:
 
     # -- configuration ------------------------------------------------------------------------------
     def roots(self) -> list[str]:
-        return self._reader().roots()
+        """The library folders, sorted. Kept in memory (read at open, changed only through this object),
+        so the app's GUI thread may ask without touching SQLite."""
+        with self._roots_lock:
+            if self._roots is None:
+                self._roots = self._reader().roots()
+            return list(self._roots)
 
     def add_root(self, path: str | Path) -> str:
         p = Path(path).expanduser()
         if not p.exists():
             raise PathNotFound(f"{p}: no such file or folder; check the path")
         resolved = str(p.resolve())
-        self.catalog.add_root(resolved)
+        with self._roots_lock:
+            self.catalog.add_root(resolved)
+            self._roots = None
         return resolved
 
     def remove_root(self, path: str | Path) -> None:
         resolved = str(Path(path).expanduser().resolve())
         with self._index_lock:  # no index run is writing now, so this thread may write
-            self.catalog.remove_root(resolved)
+            with self._roots_lock:
+                self.catalog.remove_root(resolved)
+                self._roots = None
             if _inside_any(resolved, self.roots()):
                 return  # still covered by another root
             removed: list[int] = []
@@ -281,16 +294,15 @@ class Library:
         return DEFAULT_EXCLUDES + self.settings().excludes
 
     def settings(self) -> Settings:
-        reader = self._reader()
-        extra = reader.get_setting("excludes") or ""
-        return Settings(tuple(x.strip() for x in extra.split("\n") if x.strip()),
-                        reader.get_setting("device") or "auto")
+        """What the person chose (read at open, kept in memory like ``roots``)."""
+        return self._settings
 
     def save_settings(self, settings: Settings) -> None:
         """Keep ``settings``; new excludes apply from the next index run, a new device from the next start."""
         with self._index_lock:  # no index run is writing now
             self.catalog.set_setting("excludes", "\n".join(settings.excludes))
             self.catalog.set_setting("device", settings.device)
+            self._settings = settings
             self.indexer.excludes = self.excludes()
 
     # -- pause, resume, cancel (any thread) -----------------------------------------------------------
@@ -427,6 +439,11 @@ class Library:
             "failed": self.catalog.failures(),
             "hint": None if self.clip.present else self.clip_hint(),
         }
+
+
+def _read_settings(catalog: Catalog) -> Settings:
+    extra = catalog.get_setting("excludes") or ""
+    return Settings(tuple(x.strip() for x in extra.split("\n") if x.strip()), catalog.get_setting("device") or "auto")
 
 
 def default_encoders(clip: ClipWeights, device: DeviceChoice | str) -> Encoders:

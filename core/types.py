@@ -4,6 +4,7 @@ search returns. Units are in the names (``start_s``, ``size_bytes``)."""
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -204,3 +205,41 @@ class Settings:
 
     excludes: tuple[str, ...] = ()  # name patterns skipped beyond the built-in ones (hidden files, caches)
     device: str = "auto"  # "auto" | "cpu" | "gpu" (cuda or mps); $TROVE_DEVICE overrides it for a run
+
+
+@dataclass(slots=True)
+class IndexSummary:
+    added: int = 0
+    updated: int = 0
+    moved: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    device: str = "cpu"
+    cancelled: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in
+                ((f, getattr(self, f)) for f in self.__slots__)}
+
+
+class PauseSwitch:
+    """Pause for an index run: ``set()`` pauses, ``clear()`` resumes (the Event interface), and a paused
+    run blocks in ``wait_until_resumed`` instead of polling."""
+
+    def __init__(self) -> None:
+        self._running = threading.Event()
+        self._running.set()
+
+    def set(self) -> None:
+        self._running.clear()
+
+    def clear(self) -> None:
+        self._running.set()
+
+    def is_set(self) -> bool:
+        return not self._running.is_set()
+
+    def wait_until_resumed(self, timeout_s: float | None = None) -> bool:
+        return self._running.wait(timeout_s)

@@ -29,7 +29,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
 
-from core.types import IndexingStopped, Progress
+from core.types import IndexingStopped, PauseSwitch, Progress
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ EXIT_WAIT_S = 60.0  # a child that has reported its end gets this long to exit
 class ChildIndexer:
     """Runs ``Library.index`` in a child process; the same ``run`` contract as ``Indexer.run``."""
 
-    def __init__(self, data_dir: Path, pause: threading.Event, cancel: threading.Event,
+    def __init__(self, data_dir: Path, pause: PauseSwitch, cancel: threading.Event,
                  device: str = "auto") -> None:
         self.data_dir = data_dir
         self.pause = pause

@@ -1,0 +1,43 @@
+"""The GUI is told, it does not ask: nothing the window does on the GUI thread runs SQL (a slow disk or a
+long write must never freeze it)."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+import core.catalog
+from core.library import Library
+from desktop.main_window import MainWindow
+from tests.desktop.conftest import search
+
+
+def test_the_gui_thread_never_queries_sqlite(qtbot: QtBot, lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    on_gui: list[str] = []
+
+    def watch(conn: sqlite3.Connection) -> sqlite3.Connection:
+        conn.set_trace_callback(
+            lambda sql: on_gui.append(sql) if threading.current_thread() is threading.main_thread() else None)
+        return conn
+
+    for catalog in (lib.catalog, *lib._readers):
+        watch(catalog.conn)
+    real_connect = core.catalog.connect
+    monkeypatch.setattr(core.catalog, "connect", lambda path: watch(real_connect(path)))
+
+    w = MainWindow(lib, auto_index=False, watch=False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    search(qtbot, w, "dentist")
+    search(qtbot, w, "sunset beach")  # a photo preview, thumbnails
+    qtbot.waitUntil(lambda: not w.preview.loading, timeout=10000)
+    dialog = w.show_settings()
+    dialog.close()
+    w.indexing.refresh_counts()
+    qtbot.waitUntil(lambda: w.status.message.full_text().startswith("Up to date"), timeout=10000)
+    w.shutdown()
+    assert on_gui == []
