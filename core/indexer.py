@@ -21,7 +21,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from core.media.notes import extract_note
 from core.media.photos import extract_photo, photo_text
 from core.media.recordings import extract_recording, windows
 from core.planner import Plan, plan
-from core.scanner import DEFAULT_EXCLUDES, content_hash
+from core.scanner import DEFAULT_EXCLUDES, content_hash, os_reason
 from core.types import Chunk, Extracted, FileStat, IndexSummary, Kind, MediaError, Passage, PauseSwitch
 from core.vectors import VectorIndex
 from core.work import Failed, Fresh, Gone, Reuse, Touch, Write
@@ -141,46 +141,27 @@ class Indexer:
                 return Gone(st.path)
             except MediaError as exc:
                 return Failed(st.path, str(exc), st.size_bytes, st.mtime_ns)
-            except PermissionError:
-                return Failed(st.path, "permission denied; give your user read access to index it",
-                               st.size_bytes, st.mtime_ns)
             except OSError as exc:
-                return Failed(st.path, f"cannot read it ({exc.strerror or exc})", st.size_bytes, st.mtime_ns)
+                return Failed(st.path, os_reason(exc), st.size_bytes, st.mtime_ns)
 
         # Photos first (largest batches), then notes, then recordings (slowest per file).
         order = {Kind.PHOTO: 0, Kind.NOTE: 1, Kind.RECORDING: 2}
         todo = sorted(plan.todo, key=lambda t: (order[t[0].kind], t[0].path))
         window = max(2 * self.photo_batch, 4 * self.decode_threads)
-        pending: deque[Future[object]] = deque()
         try:
             with ThreadPoolExecutor(self.decode_threads, thread_name_prefix="trove-decode") as pool:
-                it = iter(todo)
-                exhausted = False
-
-                def refill() -> None:
-                    nonlocal exhausted
-                    while not exhausted and len(pending) < window:
-                        nxt = next(it, None)
-                        if nxt is None:
-                            exhausted = True
-                            return
-                        pending.append(pool.submit(job, *nxt))
-
-                refill()
-                while pending:
+                ahead = _LookAhead(pool, job, todo, window)
+                while ahead:
                     while self.pause.is_set() and not self.cancel.is_set():  # a cancel also resumes
                         self.pause.wait_until_resumed(1.0)
                     if self.cancel.is_set():
-                        for f in pending:
-                            f.cancel()
+                        ahead.cancel()
                         return
                     # A full batch (the decode pool runs ahead by a whole window, so this rarely waits): small
                     # batches cost the encoder more than the wait does.
-                    batch = [pending.popleft().result()]
-                    refill()
-                    while pending and len(batch) < self.photo_batch:
-                        batch.append(pending.popleft().result())
-                        refill()
+                    batch = [ahead.take()]
+                    while ahead and len(batch) < self.photo_batch:
+                        batch.append(ahead.take())
                     self._encode_batch(batch, reader, writer)
                     if writer.error is not None:
                         return
@@ -227,6 +208,7 @@ class Indexer:
             else:
                 writer.put(item)
         # Recordings: transcribe first (their passages come from the model).
+        ready: list[Fresh] = []
         for f in fresh:
             ex = f.extracted
             if ex.audio_path is not None:
@@ -234,43 +216,39 @@ class Indexer:
                     segments = self.encoders.speech.transcribe(ex.audio_path)
                 except MediaError as exc:
                     writer.put(Failed(ex.stat.path, str(exc), ex.stat.size_bytes, ex.stat.mtime_ns))
-                    f.extracted = None  # type: ignore[assignment]
                     continue
                 ex.passages = windows(segments) or [Passage("", 0.0, 0.0)]
                 ex.meta["duration_s"] = round(segments[-1].end_s, 2) if segments else 0.0
                 ex.meta["segments"] = [[round(s.start_s, 2), round(s.end_s, 2), s.text] for s in segments]
-        fresh = [f for f in fresh if f.extracted is not None]
-        if not fresh:
+            ready.append(f)
+        if not ready:
             return
-        texts = [p.text for f in fresh for p in f.extracted.passages]
-        tvecs = self.encoders.text.encode(texts) if texts else np.zeros((0, 0), np.float32)
+        # One model call per kind of vector for the whole batch, then handed out in order.
+        text_vecs = iter(self.encoders.text.encode([p.text for f in ready for p in f.extracted.passages]))
+        photo_vecs: dict[int, np.ndarray] = {}
+        word_vecs: Iterator[np.ndarray] = iter(())
         if image is not None:
-            photos = [f for f in fresh if f.extracted.pixels is not None]
-            ivecs = image.encode_images(np.stack([f.extracted.pixels for f in photos if f.extracted.pixels is not None])) if photos else None
-            by_photo = {id(f): ivecs[i] for i, f in enumerate(photos)} if ivecs is not None else {}
-            word_texts = [p.text for f in fresh if f.extracted.stat.kind is not Kind.PHOTO for p in f.extracted.passages]
-            cvecs = image.encode_texts(word_texts) if word_texts else None
-        k = c = 0
-        for f in fresh:
+            photos = [(id(f), f.extracted.pixels) for f in ready if f.extracted.pixels is not None]
+            if photos:
+                vecs = image.encode_images(np.stack([px for _key, px in photos]))
+                photo_vecs = dict(zip((key for key, _px in photos), vecs, strict=True))
+            words = [p.text for f in ready if f.extracted.stat.kind is not Kind.PHOTO for p in f.extracted.passages]
+            if words:
+                word_vecs = iter(image.encode_texts(words))
+        for f in ready:
             ex = f.extracted
             chunks: list[Chunk] = []
             for i, p in enumerate(ex.passages):
                 visual = None
                 if image is not None:
-                    if ex.stat.kind is Kind.PHOTO:
-                        visual = by_photo.get(id(f))
-                    else:
-                        assert cvecs is not None
-                        visual = cvecs[c]
-                        c += 1
+                    visual = photo_vecs.get(id(f)) if ex.stat.kind is Kind.PHOTO else next(word_vecs)
                 chunks.append(Chunk(i, p.text, p.start_s, p.end_s, visual,
                                     image.model_id if visual is not None and image else None,
-                                    tvecs[k], self.encoders.text.model_id))
-                k += 1
+                                    next(text_vecs), self.encoders.text.model_id))
             ex.pixels = None
             writer.put(Write(ex.stat, ex.content_hash, ex.date_ts, _public_meta(ex.meta),
-                              ex.meta.get("thumbnail"), image is None, chunks, f.replaces,
-                              "updated" if f.existed else "added"))
+                             ex.meta.get("thumbnail"), image is None, chunks, f.replaces,
+                             "updated" if f.existed else "added"))
 
     def _reuse(self, item: Reuse, reader: Catalog) -> Write:
         info = reader.file_info(item.source.id)
@@ -294,6 +272,37 @@ class Indexer:
         pending = image is None or any(ch.visual_model != image.model_id for ch in chunks)
         return Write(item.stat, info.content_hash, info.date_ts, meta, info.thumbnail, pending, chunks, item.replaces,
                       "moved" if item.replaces else ("updated" if item.existed else "added"))
+
+
+class _LookAhead:
+    """Decode jobs submitted ahead of the encoder, at most ``size`` at a time, taken in order."""
+
+    def __init__(self, pool: ThreadPoolExecutor, job: Callable[..., object],
+                 todo: Iterable[tuple[FileStat, FileRow | None]], size: int) -> None:
+        self._pool, self._job, self._todo, self._size = pool, job, iter(todo), size
+        self._pending: deque[Future[object]] = deque()
+        self._fill()
+
+    def __bool__(self) -> bool:
+        return bool(self._pending)
+
+    def take(self) -> object:
+        """The oldest job's result (waiting for it), topping the window up."""
+        result = self._pending.popleft().result()
+        self._fill()
+        return result
+
+    def cancel(self) -> None:
+        for f in self._pending:
+            f.cancel()
+        self._pending.clear()
+
+    def _fill(self) -> None:
+        while len(self._pending) < self._size:
+            nxt = next(self._todo, None)
+            if nxt is None:
+                return
+            self._pending.append(self._pool.submit(self._job, nxt[0], nxt[1]))
 
 
 def _same_bytes(a: str, b: str) -> bool:

@@ -64,7 +64,7 @@ def scan(scope: str, excludes: Iterable[str] = DEFAULT_EXCLUDES, skip_dirs: Iter
         try:
             dst = os.stat(folder)
         except OSError as exc:
-            result.failures.append((display_path(folder), _os_reason(exc)))
+            result.failures.append((display_path(folder), os_reason(exc)))
             continue
         ident = (dst.st_dev, dst.st_ino)
         if ident in seen_dirs:
@@ -76,7 +76,7 @@ def scan(scope: str, excludes: Iterable[str] = DEFAULT_EXCLUDES, skip_dirs: Iter
         try:
             entries = list(os.scandir(folder))
         except OSError as exc:
-            result.failures.append((display_path(folder), _os_reason(exc)))
+            result.failures.append((display_path(folder), os_reason(exc)))
             continue
         for entry in sorted(entries, key=lambda e: e.name, reverse=True):
             if is_excluded(entry.name, excludes):
@@ -84,7 +84,7 @@ def scan(scope: str, excludes: Iterable[str] = DEFAULT_EXCLUDES, skip_dirs: Iter
             try:
                 is_dir = entry.is_dir(follow_symlinks=True)
             except OSError as exc:
-                result.failures.append((display_path(entry.path), _os_reason(exc)))
+                result.failures.append((display_path(entry.path), os_reason(exc)))
                 continue
             if is_dir:
                 stack.append(entry.path)
@@ -94,7 +94,7 @@ def scan(scope: str, excludes: Iterable[str] = DEFAULT_EXCLUDES, skip_dirs: Iter
             try:
                 fst = entry.stat(follow_symlinks=True)
             except OSError as exc:
-                result.failures.append((display_path(entry.path), _os_reason(exc)))
+                result.failures.append((display_path(entry.path), os_reason(exc)))
                 continue
             _visit_file(entry.path, fst, result)
     return result
@@ -111,7 +111,8 @@ def _visit_file(path: str, st: os.stat_result, result: ScanResult) -> None:
     result.files[path] = FileStat(path, kind, st.st_size, st.st_mtime_ns)
 
 
-def _os_reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
+    """Why a file could not be read, and what to do, in the words every failure list uses."""
     if isinstance(exc, PermissionError):
         return "permission denied; give your user read access to index it"
     if exc.errno == 40:  # ELOOP
