@@ -84,6 +84,18 @@ CREATE TABLE IF NOT EXISTS failures (
 """
 
 
+_EXPECTED_COLUMNS = {
+    "roots": ("path", "added_at"),
+    "settings": ("key", "value"),
+    "files": ("id", "path", "kind", "size_bytes", "mtime_ns", "content_hash", "date_ts", "meta", "thumbnail",
+              "visual_pending", "indexed_at"),
+    "chunks": ("id", "file_id", "ordinal", "text", "name", "start_s", "end_s", "visual", "visual_model", "textvec",
+               "text_model"),
+    "chunks_fts": ("text", "name"),
+    "failures": ("path", "reason", "size_bytes", "mtime_ns", "failed_at"),
+}
+
+
 def to_blob(vec: np.ndarray | None) -> bytes | None:
     return None if vec is None else np.asarray(vec, dtype=np.float16).tobytes()
 
@@ -183,7 +195,13 @@ class Catalog:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.conn = connect(path)
+        try:
+            self.conn = connect(path)
+        except sqlite3.OperationalError:  # locked, no permission, no space: the machine's doing, said as such
+            raise
+        except sqlite3.DatabaseError as exc:
+            raise LibraryDamaged(f"{path} is not a Trove catalog or is damaged ({exc}); move it away and run "
+                                 "`trove index` to build the library again") from exc
         self.db = sqlite_utils.Database(self.conn)
         self._lock = threading.RLock()
         self._migrate()
@@ -200,6 +218,19 @@ class Catalog:
                 for statement in _split_sql(_SCHEMA):
                     self.conn.execute(statement)
                 self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        self._check_schema()
+
+    def _check_schema(self) -> None:
+        """Every table and column this version uses is there (sqlite-utils' introspection): a catalog
+        that says it is current but is not is reported, not half-used."""
+        tables = set(self.db.table_names())
+        missing = sorted(set(_EXPECTED_COLUMNS) - tables)
+        if not missing:
+            missing = [f"{table}.{col}" for table, cols in _EXPECTED_COLUMNS.items()
+                       for col in cols if col not in self.db.table(table).columns_dict]
+        if missing:
+            raise LibraryDamaged(f"{self.path} lacks {', '.join(missing[:5])}: it is damaged or not a Trove catalog; "
+                                 "move it away and run `trove index` to build the library again")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -222,10 +253,8 @@ class Catalog:
         return default if row is None else str(row[0])
 
     def set_setting(self, key: str, value: str, conn: sqlite3.Connection | None = None) -> None:
-        (conn or self.conn).execute(
-            "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-            (key, value),
-        )
+        db = self.db if conn is None or conn is self.conn else sqlite_utils.Database(conn)
+        db.table("settings").upsert({"key": key, "value": value}, pk="key")
 
     def generation(self) -> int:
         return int(self.get_setting("vector_generation", "0") or 0)

@@ -332,9 +332,10 @@ class Library:
 
     # -- indexing ------------------------------------------------------------------------------------
     def index(self, paths: list[str] | None = None, progress: ProgressFn | None = None,
-              retry_failed: bool = False) -> IndexSummary:
+              retry_failed: bool = False, query_copies: bool = True) -> IndexSummary:
         """Bring the index up to date for ``paths`` (default: every root). Paths outside the roots are
-        not indexed; use ``add_root`` first."""
+        not indexed; use ``add_root`` first. ``query_copies``: write the ONNX query copies if missing
+        (benchmarks turn it off to time the indexing alone)."""
         roots = self.roots()
         offline = [r for r in roots if not os.path.isdir(r) and not os.path.isfile(r)]
         for r in offline:
@@ -355,7 +356,7 @@ class Library:
                     progress(p)
 
             summary = self.indexer.run(_outermost(scopes), hold_done, retry_failed, roots)
-            if not summary.cancelled:
+            if not summary.cancelled and query_copies:  # benchmarks time the indexing alone
                 if progress is not None and self._query_copies_missing():
                     progress(Progress("preparing", 0, 0, 0.0, None, self.encoders.device))
                 self.prepare_query_models()

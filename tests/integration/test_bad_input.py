@@ -97,3 +97,27 @@ def test_a_file_that_vanishes_mid_run_is_skipped_quietly(tmp_path: Path, library
     assert (s.added, s.failed) == (1, 0)
     assert library.status()["failed"] == []
     assert [Path(r.path).name for r in library.search(Query(text="note")).results] == ["stays.md"]
+
+
+def test_a_damaged_or_foreign_catalog_is_reported_not_used(tmp_path: Path) -> None:
+    import sqlite3
+
+    import pytest as _pytest
+
+    from core.library import Library
+    from core.types import LibraryDamaged
+
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "catalog.sqlite").write_bytes(b"this is not a database at all" * 100)
+    with _pytest.raises(LibraryDamaged, match="not a Trove catalog or is damaged"):
+        Library.open(junk)
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    conn = sqlite3.connect(foreign / "catalog.sqlite")
+    conn.execute("CREATE TABLE files (id INTEGER PRIMARY KEY)")
+    conn.execute("PRAGMA user_version=1")
+    conn.commit()
+    conn.close()
+    with _pytest.raises(LibraryDamaged, match="lacks"):
+        Library.open(foreign)
