@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import sqlite_utils
+from sqlite_utils.db import ForeignKey
 
 from core.types import Chunk, Kind, LibraryDamaged
 
@@ -29,59 +30,36 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS roots (path TEXT PRIMARY KEY, added_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS files (
-    id INTEGER PRIMARY KEY,
-    path TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL,
-    size_bytes INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL,
-    content_hash TEXT NOT NULL,
-    date_ts REAL NOT NULL,
-    meta TEXT NOT NULL DEFAULT '{}',
-    thumbnail TEXT,
-    visual_pending INTEGER NOT NULL DEFAULT 0,
-    indexed_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS files_hash ON files(content_hash);
-CREATE INDEX IF NOT EXISTS files_kind_date ON files(kind, date_ts);
-CREATE TABLE IF NOT EXISTS chunks (
-    id INTEGER PRIMARY KEY,
-    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    name TEXT NOT NULL,
-    start_s REAL,
-    end_s REAL,
-    visual BLOB,
-    visual_model TEXT,
-    textvec BLOB,
-    text_model TEXT
-);
-CREATE INDEX IF NOT EXISTS chunks_file ON chunks(file_id);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-    text, name, content='chunks', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'
-);
-CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
-    INSERT INTO chunks_fts(rowid, text, name) VALUES (new.id, new.text, new.name);
-END;
-CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
-    INSERT INTO chunks_fts(chunks_fts, rowid, text, name) VALUES ('delete', old.id, old.text, old.name);
-END;
-CREATE TRIGGER IF NOT EXISTS chunks_au AFTER UPDATE OF text, name ON chunks BEGIN
-    INSERT INTO chunks_fts(chunks_fts, rowid, text, name) VALUES ('delete', old.id, old.text, old.name);
-    INSERT INTO chunks_fts(rowid, text, name) VALUES (new.id, new.text, new.name);
-END;
-CREATE TABLE IF NOT EXISTS failures (
-    path TEXT PRIMARY KEY,
-    reason TEXT NOT NULL,
-    size_bytes INTEGER,
-    mtime_ns INTEGER,
-    failed_at REAL NOT NULL
-);
-"""
+FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"  # word forms match ("tyres" finds "tyre"), accents fold
+
+
+def create_schema(db: sqlite_utils.Database) -> None:
+    """The catalog's tables, through sqlite-utils. Every step is idempotent, so a crash half-way through
+    is finished at the next open (the schema version is written last)."""
+    db.table("roots").create({"path": str, "added_at": float}, pk="path", not_null={"added_at"},
+                             if_not_exists=True)
+    db.table("settings").create({"key": str, "value": str}, pk="key", not_null={"value"}, if_not_exists=True)
+    files = db.table("files")
+    files.create({"id": int, "path": str, "kind": str, "size_bytes": int, "mtime_ns": int, "content_hash": str,
+                  "date_ts": float, "meta": str, "thumbnail": str, "visual_pending": int, "indexed_at": float},
+                 pk="id", not_null={"path", "kind", "size_bytes", "mtime_ns", "content_hash", "date_ts", "meta",
+                                    "visual_pending", "indexed_at"},
+                 defaults={"meta": "{}", "visual_pending": 0}, if_not_exists=True)
+    files.create_index(["path"], index_name="files_path", unique=True, if_not_exists=True)
+    files.create_index(["content_hash"], index_name="files_hash", if_not_exists=True)
+    files.create_index(["kind", "date_ts"], index_name="files_kind_date", if_not_exists=True)
+    chunks = db.table("chunks")
+    chunks.create({"id": int, "file_id": int, "ordinal": int, "text": str, "name": str, "start_s": float,
+                   "end_s": float, "visual": bytes, "visual_model": str, "textvec": bytes, "text_model": str},
+                  pk="id", not_null={"file_id", "ordinal", "text", "name"},
+                  foreign_keys=[ForeignKey("chunks", "file_id", "files", "id", on_delete="CASCADE")],
+                  if_not_exists=True)
+    chunks.create_index(["file_id"], index_name="chunks_file", if_not_exists=True)
+    chunks.enable_fts(["text", "name"], fts_version="FTS5", create_triggers=True, tokenize=FTS_TOKENIZER,
+                      replace=True)
+    db.table("failures").create({"path": str, "reason": str, "size_bytes": int, "mtime_ns": int,
+                                 "failed_at": float}, pk="path", not_null={"reason", "failed_at"},
+                                if_not_exists=True)
 
 
 _EXPECTED_COLUMNS = {
@@ -214,9 +192,8 @@ class Catalog:
                 f"{self.path} was written by a newer Trove (schema {version} > {SCHEMA_VERSION}); upgrade Trove"
             )
         if version < SCHEMA_VERSION:
-            with self.transaction():
-                for statement in _split_sql(_SCHEMA):
-                    self.conn.execute(statement)
+            with self._lock:
+                create_schema(self.db)
                 self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         self._check_schema()
 
@@ -526,16 +503,3 @@ class Catalog:
 
 def _like_prefix(prefix: str) -> str:
     return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def _split_sql(script: str) -> list[str]:
-    """Split the schema into statements, keeping trigger bodies (which contain ';') whole."""
-    statements, buf = [], []
-    for line in script.strip().splitlines():
-        buf.append(line)
-        text = "\n".join(buf).strip()
-        in_trigger = text.upper().startswith("CREATE TRIGGER")
-        if (in_trigger and text.upper().endswith("END;")) or (not in_trigger and text.endswith(";")):
-            statements.append(text)
-            buf = []
-    return statements

@@ -121,3 +121,31 @@ def test_a_damaged_or_foreign_catalog_is_reported_not_used(tmp_path: Path) -> No
     conn.close()
     with _pytest.raises(LibraryDamaged, match="lacks"):
         Library.open(foreign)
+
+
+def test_a_catalog_written_by_the_sql_schema_of_0_1_still_works(tmp_path: Path) -> None:
+    """Catalogs created before sqlite-utils made the schema (same tables, a UNIQUE column instead of a
+    unique index, a narrower update trigger) open, index, search and delete as new ones do."""
+    import sqlite3
+
+    from tests.conftest import FakeEncoders
+
+    data = tmp_path / "data"
+    data.mkdir()
+    conn = sqlite3.connect(data / "catalog.sqlite")
+    conn.executescript((Path(__file__).parents[1] / "fixtures" / "catalog-schema-v1-sql.sql").read_text())
+    conn.execute("PRAGMA user_version=1")
+    conn.commit()
+    conn.close()
+    root = tmp_path / "lib"
+    make_note(root / "plumber.md", "the plumber fixes the leaking kitchen tap on Wednesday")
+    make_note(root / "garden.md", "plant the tomatoes after the last frost")
+    with Library.open(data, encoders=FakeEncoders()) as lib:
+        lib.add_root(root)
+        assert lib.index().added == 2
+        assert lib.search(Query(text="leaking tap", limit=1)).results[0].path.endswith("plumber.md")
+        (root / "plumber.md").unlink()
+        assert lib.index().removed == 1
+        assert lib.catalog.chunk_count() == 1  # its chunks went with it (ON DELETE CASCADE)
+        assert lib.search(Query(text="leaking tap", limit=3)).results == []
+        assert lib.catalog.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
