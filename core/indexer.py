@@ -54,6 +54,7 @@ class Indexer:
         self.vectors = vectors
         self.encoders = encoders
         self.excludes = tuple(excludes)
+        self.follow_links_out = False  # links out of the library folders are not followed unless allowed
         self.decode_threads = decode_threads or max(2, min(8, (os.cpu_count() or 2)))
         self.photo_batch = photo_batch
         self.thumb_dir = data_dir / "thumbnails"
@@ -64,7 +65,8 @@ class Indexer:
     # -- planning (stat only) ---------------------------------------------------------------------------
     def plan(self, catalog: Catalog, scopes: Iterable[str], retry_failed: bool = False,
              roots: Iterable[str] = ()) -> Plan:
-        return plan(catalog, scopes, self.excludes, self.data_dir, self.encoders.visual_model_id, retry_failed, roots)
+        return plan(catalog, scopes, self.excludes, self.data_dir, self.encoders.visual_model_id, retry_failed, roots,
+                    self.follow_links_out)
 
     # -- the run ----------------------------------------------------------------------------------------
     def run(self, scopes: list[str], progress: ProgressFn | None = None, retry_failed: bool = False,

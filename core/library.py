@@ -97,6 +97,7 @@ class Library:
         self._roots: list[str] | None = catalog.roots()  # read at open; the GUI asks often
         self._settings = _read_settings(catalog)
         self.indexer = Indexer(data_dir, catalog.path, vectors, encoders, self.excludes())
+        self.indexer.follow_links_out = self._settings.follow_links_out
         self.child = child  # when set, index runs happen in a child process (see core.worker)
         self._default_models = default_models  # the real models (not injected): queries load Whisper alone
         if child is not None:
@@ -302,8 +303,10 @@ class Library:
         with self._index_lock:  # no index run is writing now
             self.catalog.set_setting("excludes", "\n".join(settings.excludes))
             self.catalog.set_setting("device", settings.device)
+            self.catalog.set_setting("follow_links_out", "1" if settings.follow_links_out else "0")
             self._settings = settings
             self.indexer.excludes = self.excludes()
+            self.indexer.follow_links_out = settings.follow_links_out
 
     # -- pause, resume, cancel (any thread) -----------------------------------------------------------
     @property
@@ -444,7 +447,8 @@ class Library:
 
 def _read_settings(catalog: Catalog) -> Settings:
     extra = catalog.get_setting("excludes") or ""
-    return Settings(tuple(x.strip() for x in extra.split("\n") if x.strip()), catalog.get_setting("device") or "auto")
+    return Settings(tuple(x.strip() for x in extra.split("\n") if x.strip()), catalog.get_setting("device") or "auto",
+                    catalog.get_setting("follow_links_out") == "1")
 
 
 def default_encoders(clip: ClipWeights, device: DeviceChoice | str) -> Encoders:

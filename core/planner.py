@@ -21,7 +21,7 @@ class Plan:
 
 
 def plan(catalog: Catalog, scopes: Iterable[str], excludes: Iterable[str], data_dir: Path, visual_model: str | None,
-         retry_failed: bool = False, roots: Iterable[str] = ()) -> Plan:
+         retry_failed: bool = False, roots: Iterable[str] = (), follow_links_out: bool = False) -> Plan:
     """Compare what is on disk (stat only) with the catalog: what to index, what vanished, what failed."""
     out = Plan()
     roots = sorted(roots, key=len, reverse=True)  # innermost first
@@ -29,7 +29,7 @@ def plan(catalog: Catalog, scopes: Iterable[str], excludes: Iterable[str], data_
     # these files are encoded again with the current ones.
     stale = catalog.files_with_stale_visual(visual_model) if visual_model is not None else set()
     for scope in scopes:
-        found = scan(scope, excludes, skip_dirs=[str(data_dir)])
+        found = scan(scope, excludes, skip_dirs=[str(data_dir)], within=None if follow_links_out else roots or [scope])
         out.failures.extend(found.failures)
         known = catalog.files_under(scope)
         failed = catalog.failures_under(scope)

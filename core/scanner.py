@@ -2,7 +2,8 @@
 
 An unchanged file costs one ``stat``: it is compared with the catalog's (size, mtime). Everything else
 (new, changed, moved) is decided by the indexer with the content hash below. Walking follows links to
-folders but remembers each folder's (device, inode), so a symlink loop is walked once and reported.
+folders inside the library (not out of it, unless the person allows it) and remembers each folder's
+(device, inode), so a symlink loop is walked once and reported.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from core.types import FileStat, kind_of
+from core.types import FileStat, is_inside, kind_of
 
 log = logging.getLogger(__name__)
 
 DEFAULT_EXCLUDES = (".*", "__pycache__", "node_modules", "@eaDir", "$RECYCLE.BIN", "Thumbs.db")
 _HASH_PIECE = 64 * 1024
+OUTSIDE_LINK = ("a link to {target}, outside the library folders: not followed. Add that folder to the library, "
+                "or allow links out of the library folders in the settings")
 
 
 @dataclass(slots=True)
@@ -42,9 +45,12 @@ def is_excluded(name: str, excludes: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(name, pat) for pat in excludes)
 
 
-def scan(scope: str, excludes: Iterable[str] = DEFAULT_EXCLUDES, skip_dirs: Iterable[str] = ()) -> ScanResult:
-    """Every indexable file at or below ``scope`` (a folder or one file)."""
+def scan(scope: str, excludes: Iterable[str] = DEFAULT_EXCLUDES, skip_dirs: Iterable[str] = (),
+         within: Iterable[str] | None = None) -> ScanResult:
+    """Every indexable file at or below ``scope`` (a folder or one file). ``within``: the library's
+    folders; a link whose target lies outside all of them is not followed (it is reported instead)."""
     excludes = tuple(excludes)
+    inside = None if within is None else [os.path.realpath(r) for r in within]
     skip = {os.path.realpath(d) for d in skip_dirs}
     result = ScanResult()
     try:
@@ -81,6 +87,11 @@ def scan(scope: str, excludes: Iterable[str] = DEFAULT_EXCLUDES, skip_dirs: Iter
         for entry in sorted(entries, key=lambda e: e.name, reverse=True):
             if is_excluded(entry.name, excludes):
                 continue
+            if inside is not None and entry.is_symlink():
+                target = os.path.realpath(entry.path)
+                if not any(is_inside(target, r) for r in inside):
+                    result.failures.append((display_path(entry.path), OUTSIDE_LINK.format(target=display_path(target))))
+                    continue
             try:
                 is_dir = entry.is_dir(follow_symlinks=True)
             except OSError as exc:

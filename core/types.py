@@ -205,6 +205,7 @@ class Settings:
 
     excludes: tuple[str, ...] = ()  # name patterns skipped beyond the built-in ones (hidden files, caches)
     device: str = "auto"  # "auto" | "cpu" | "gpu" (cuda or mps); $TROVE_DEVICE overrides it for a run
+    follow_links_out: bool = False  # follow links whose target lies outside every library folder
 
 
 @dataclass(slots=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QThreadPool, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -41,6 +42,7 @@ class SettingsChange:
     remove_roots: list[str] = field(default_factory=list)
     excludes: str = ""
     device: str = "auto"
+    follow_links_out: bool = False
 
     @property
     def roots_changed(self) -> bool:
@@ -54,7 +56,7 @@ def apply_settings(library: Library, change: SettingsChange) -> SettingsChange:
     for root in change.remove_roots:
         library.remove_root(root)
     excludes = tuple(x.strip() for x in change.excludes.splitlines() if x.strip())
-    library.save_settings(Settings(excludes, change.device))
+    library.save_settings(Settings(excludes, change.device, change.follow_links_out))
     return change
 
 
@@ -115,6 +117,11 @@ class SettingsDialog(QDialog):
         self.excludes.setToolTip("Always skipped: " + ", ".join(DEFAULT_EXCLUDES))
         self.excludes.setMaximumHeight(110)
         lay.addWidget(self.excludes)
+        self.follow_links = QCheckBox("Follow links to folders outside the library")
+        self.follow_links.setToolTip("Off: a link inside a library folder that points elsewhere is listed as "
+                                     "skipped, so nothing outside the folders you chose becomes searchable")
+        self.follow_links.setChecked(self._settings.follow_links_out)
+        lay.addWidget(self.follow_links)
         self.add_button.clicked.connect(self._add_folder)
         self.remove_button.clicked.connect(self._remove_folder)
         self.folders.itemSelectionChanged.connect(
@@ -201,7 +208,8 @@ class SettingsDialog(QDialog):
     # -- saving ----------------------------------------------------------------------------------------
     def change(self) -> SettingsChange:
         excludes = "\n".join(x.strip() for x in self.excludes.toPlainText().splitlines() if x.strip())
-        return SettingsChange(list(self._added), list(self._removed), excludes, str(self.device.currentData()))
+        return SettingsChange(list(self._added), list(self._removed), excludes, str(self.device.currentData()),
+                              self.follow_links.isChecked())
 
     def save(self) -> None:
         change = self.change()
