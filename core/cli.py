@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p, top=False)
     p.add_argument("paths", nargs="*", help="folders (or files) to add as roots")
     p.add_argument("--retry-failed", action="store_true", help="try files that failed before, even if unchanged")
+    p.add_argument("--wait", action="store_true", help="if another index run is using the library, wait for it")
 
     p = sub.add_parser("search", help="search by text, image or voice")
     _common(p, top=False)
@@ -137,7 +138,7 @@ def cmd_index(args: argparse.Namespace) -> int:
             return 2
         if not lib.clip.present:
             sys.stderr.write("note: " + lib.clip_hint() + "\n")
-        summary = lib.index(progress=_Bar(), retry_failed=args.retry_failed)
+        summary = lib.index(progress=_Bar(), retry_failed=args.retry_failed, wait=args.wait)
         out = summary.to_json()
         out.pop("cancelled", None)
         human = (f"added {summary.added}, updated {summary.updated}, moved {summary.moved}, removed {summary.removed}, "

@@ -18,6 +18,7 @@ from core.device import DeviceChoice, confirm_device, probe_device
 from core.encoders import Encoders
 from core.encoders.query import QueryEncoders
 from core.indexer import Indexer, IndexSummary, ProgressFn
+from core.lock import index_lock
 from core.models import CLIP_HOW_TO, ClipWeights, ModelStore
 from core.scanner import DEFAULT_EXCLUDES
 from core.search import (
@@ -32,6 +33,7 @@ from core.search import (
 from core.types import (
     FileDetails,
     IndexingStopped,
+    LibraryBusy,
     NotIndexed,
     PathNotFound,
     PauseSwitch,
@@ -275,7 +277,7 @@ class Library:
 
     def remove_root(self, path: str | Path) -> None:
         resolved = str(Path(path).expanduser().resolve())
-        with self._index_lock:  # no index run is writing now, so this thread may write
+        with self._index_lock, index_lock(self.data_dir, wait=True):  # no index run writes now, here or elsewhere
             with self._roots_lock:
                 self.catalog.remove_root(resolved)
                 self._roots = None
@@ -335,10 +337,11 @@ class Library:
 
     # -- indexing ------------------------------------------------------------------------------------
     def index(self, paths: list[str] | None = None, progress: ProgressFn | None = None,
-              retry_failed: bool = False, query_copies: bool = True) -> IndexSummary:
+              retry_failed: bool = False, query_copies: bool = True, wait: bool = False) -> IndexSummary:
         """Bring the index up to date for ``paths`` (default: every root). Paths outside the roots are
         not indexed; use ``add_root`` first. ``query_copies``: write the ONNX query copies if missing
-        (benchmarks turn it off to time the indexing alone)."""
+        (benchmarks turn it off to time the indexing alone). Another process indexing the same data
+        folder makes this raise ``LibraryBusy``, or with ``wait`` wait for it."""
         roots = self.roots()
         offline = [r for r in roots if not os.path.isdir(r) and not os.path.isfile(r)]
         for r in offline:
@@ -348,25 +351,30 @@ class Library:
         roots = [r for r in roots if r not in offline]
         scopes = roots if paths is None else [p for p in (_norm(x) for x in paths) if _inside_any(p, roots)]
         with self._index_lock:
-            if self.child is not None:
+            if self.child is not None:  # the child takes the data folder's lock (and waits for it)
                 return self._index_in_child(_outermost(scopes), progress, retry_failed)
-            held: list[Progress] = []
+            with index_lock(self.data_dir, wait):
+                return self._index_here(_outermost(scopes), progress, retry_failed, roots, query_copies)
 
-            def hold_done(p: Progress) -> None:  # "done" only once the query copies are written too
-                if p.phase == "done":
-                    held.append(p)
-                elif progress is not None:
-                    progress(p)
+    def _index_here(self, scopes: list[str], progress: ProgressFn | None, retry_failed: bool, roots: list[str],
+                    query_copies: bool) -> IndexSummary:
+        held: list[Progress] = []
 
-            summary = self.indexer.run(_outermost(scopes), hold_done, retry_failed, roots)
-            if not summary.cancelled and query_copies:  # benchmarks time the indexing alone
-                if progress is not None and self._query_copies_missing():
-                    progress(Progress("preparing", 0, 0, 0.0, None, self.encoders.device))
-                self.prepare_query_models()
-            if progress is not None:
-                for p in held:
-                    progress(p)
-            return summary
+        def hold_done(p: Progress) -> None:  # "done" only once the query copies are written too
+            if p.phase == "done":
+                held.append(p)
+            elif progress is not None:
+                progress(p)
+
+        summary = self.indexer.run(scopes, hold_done, retry_failed, roots)
+        if not summary.cancelled and query_copies:  # benchmarks time the indexing alone
+            if progress is not None and self._query_copies_missing():
+                progress(Progress("preparing", 0, 0, 0.0, None, self.encoders.device))
+            self.prepare_query_models()
+        if progress is not None:
+            for p in held:
+                progress(p)
+        return summary
 
     def _index_in_child(self, scopes: list[str], progress: ProgressFn | None, retry_failed: bool) -> IndexSummary:
         assert self.child is not None
@@ -377,7 +385,8 @@ class Library:
             finally:
                 # What the child saved at its end (or, if it stopped early, what the catalog holds now).
                 if self.vectors.open(follower):
-                    self.vectors.save(follower, force=True)
+                    with contextlib.suppress(LibraryBusy), index_lock(self.data_dir):  # else the runner saves
+                        self.vectors.save(follower, force=True)
         finally:
             follower.close()
         if self.query.behind():  # the child wrote the ONNX copies: let go of torch's models here

@@ -79,6 +79,10 @@ class NotIndexed(TroveError):
     """A file the request names is not in the library's index."""
 
 
+class LibraryBusy(TroveError):
+    """Another process is indexing this library now."""
+
+
 class LibraryDamaged(TroveError):
     """The data folder cannot be used as it is (written by a newer Trove, unreadable)."""
 

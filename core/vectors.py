@@ -7,9 +7,10 @@ its recall against exact search is measured in bench/search.py.
 
 The index is a cache of what the catalog stores. Its file name carries the catalog's vector
 generation (bumped in the same transaction as any chunk change) and the ids of the models whose
-vectors it holds, so a file that does not match the catalog is never loaded: it is rebuilt from the
-catalog instead. Saves are atomic (temp file, then ``os.replace``): a crash or kill -9 leaves either the
-old file or the new one, never a torn one.
+vectors it holds; it is loaded only if its keys are exactly the catalog's chunk ids and its CRC-32 is
+the one the catalog recorded when it was saved. Anything else is rebuilt from the catalog. Saves are
+atomic (temp file, then ``os.replace``): a crash or kill -9 leaves either the old file or the new one,
+never a torn one.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import hashlib
 import logging
 import os
 import threading
+import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -30,6 +32,12 @@ from core.catalog import Catalog
 log = logging.getLogger(__name__)
 
 EXACT_SEARCH_MAX = 100_000  # up to here brute force is fast enough and exact; above, the HNSW graph
+CHECKSUM_SETTING = "vectors_checksum"  # "<generation>:<crc32>" of the cache file the last saver wrote
+
+
+def _checksum(keys: np.ndarray, mat: np.ndarray) -> str:
+    """CRC-32 of the keys and vectors (about 1 GB/s): a cache file is trusted by content, not by counts."""
+    return f"{zlib.crc32(np.ascontiguousarray(mat).tobytes(), zlib.crc32(np.ascontiguousarray(keys).tobytes())):08x}"
 
 
 def fuse(
@@ -79,14 +87,18 @@ class VectorIndex:
 
     def open(self, catalog: Catalog) -> bool:
         """Load the saved index if it matches the catalog, else rebuild. Returns True if rebuilt."""
-        path = self._file_for(catalog.generation())
+        generation = catalog.generation()
+        path = self._file_for(generation)
         if path.exists():
             try:
                 with np.load(path) as data:
-                    keys, mat = data["keys"], data["vectors"]
-                if mat.shape[1:] == (self.ndim,) and len(keys) == len(mat) == catalog.chunk_count():
+                    keys, mat = data["keys"].astype(np.uint64), data["vectors"]
+                recorded = catalog.get_setting(CHECKSUM_SETTING)
+                if (mat.shape[1:] == (self.ndim,) and len(keys) == len(mat)
+                        and np.array_equal(np.sort(keys), catalog.chunk_ids())
+                        and recorded in (None, f"{generation}:{_checksum(keys, mat)}")):
                     with self._lock:
-                        self._load(keys.astype(np.uint64), mat.astype(np.float16, copy=False))
+                        self._load(keys, mat.astype(np.float16, copy=False))
                     return False
                 log.warning("vector index %s does not match the catalog; rebuilding it", path.name)
             except Exception as exc:  # a damaged cache is never fatal: the catalog has everything
@@ -142,7 +154,9 @@ class VectorIndex:
             np.savez(fh, keys=keys, vectors=mat)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
         os.replace(tmp, path)
+        catalog.set_setting(CHECKSUM_SETTING, f"{generation}:{_checksum(keys, mat)}")
         for old in self.data_dir.glob("vectors.*"):
             if old != path and not old.name.endswith(".tmp"):
                 old.unlink(missing_ok=True)

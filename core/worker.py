@@ -223,7 +223,7 @@ def _run(args: argparse.Namespace, reports: _Reports, cancelled: threading.Event
             reports.send({"progress": asdict(pr)})
 
         try:
-            summary = lib.index(args.paths or None, progress, retry_failed=args.retry_failed)
+            summary = lib.index(args.paths or None, progress, retry_failed=args.retry_failed, wait=True)
         except Exception as exc:
             log.exception("index run failed")
             reports.send({"error": {"type": type(exc).__name__, "message": str(exc)}})

@@ -1,0 +1,125 @@
+"""One index run per library at a time, and a vector cache trusted by content: two `trove index` runs
+at once used to save a cache holding deleted chunks' keys, which nothing ever repaired."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.library import Library, Query
+from core.lock import index_lock
+from core.types import LibraryBusy
+from tests.conftest import FakeEncoders, make_note
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def notes(root: Path, n: int) -> Path:
+    for i in range(n):
+        make_note(root / f"note-{i:03d}.md", f"Entry {i}: the code word for this one is zq{i:03d}x, nothing else.")
+    return root
+
+
+def test_a_second_index_run_is_told_who_runs_and_can_wait(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import sys, time
+            from pathlib import Path
+            from core.lock import index_lock
+            with index_lock(Path({str(data)!r})):
+                print("locked", flush=True)
+                sys.stdin.readline()
+        """)], cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdin is not None
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with Library.open(data, encoders=FakeEncoders()) as lib:
+            lib.add_root(notes(tmp_path / "lib", 3))
+            with pytest.raises(LibraryBusy, match=f"process {holder.pid}"):
+                lib.index()
+            holder.stdin.write("\n")  # the other run ends...
+            holder.stdin.flush()
+            assert lib.index(wait=True).added == 3  # ...and a waiting run goes on
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_killed_holder_leaves_no_stale_lock(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from pathlib import Path; "
+                               "from core.lock import index_lock; cm = index_lock(Path(sys.argv[1])); "
+                               "cm.__enter__(); print('locked', flush=True); time.sleep(600)", str(data)],
+                              cwd=REPO, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    holder.kill()
+    holder.wait()
+    with index_lock(data):  # the kernel let go of it with the process
+        pass
+
+
+def test_a_cache_whose_keys_disagree_with_the_catalog_is_rebuilt(tmp_path: Path) -> None:
+    root = notes(tmp_path / "lib", 20)
+    with Library.open(tmp_path / "data", encoders=FakeEncoders()) as lib:
+        lib.add_root(root)
+        lib.index()
+        (cache,) = (tmp_path / "data").glob("vectors.*.npz")
+    with np.load(cache) as saved:
+        keys, mat = saved["keys"].copy(), saved["vectors"].copy()
+    keys[:5] += 100_000  # same count, wrong chunks: what two racing runs could save
+    with open(cache, "wb") as fh:
+        np.savez(fh, keys=keys, vectors=mat)
+    with Library.open(tmp_path / "data", encoders=FakeEncoders()) as lib:
+        assert sorted(int(k) for k in lib.vectors._keys[: len(lib.vectors)]) == lib.catalog.chunk_ids().tolist()
+        for i in range(20):
+            hits = lib.search(Query(text=f"zq{i:03d}x", limit=1)).results
+            assert hits and hits[0].path.endswith(f"note-{i:03d}.md")
+
+
+def test_a_cache_with_the_right_keys_but_other_vectors_is_rebuilt(tmp_path: Path) -> None:
+    root = notes(tmp_path / "lib", 10)
+    with Library.open(tmp_path / "data", encoders=FakeEncoders()) as lib:
+        lib.add_root(root)
+        lib.index()
+        (cache,) = (tmp_path / "data").glob("vectors.*.npz")
+        good = lib.vectors.vector(int(lib.catalog.chunk_ids()[0]))
+    with np.load(cache) as saved:
+        keys, mat = saved["keys"].copy(), saved["vectors"].copy()
+    mat[0] = 0
+    with open(cache, "wb") as fh:
+        np.savez(fh, keys=keys, vectors=mat)
+    with Library.open(tmp_path / "data", encoders=FakeEncoders()) as lib:
+        assert good is not None and np.allclose(lib.vectors.vector(int(keys[0])), good, atol=1e-3)
+
+
+@pytest.mark.slow
+def test_two_cli_index_runs_at_once_leave_every_note_findable(tmp_path: Path) -> None:
+    root = notes(tmp_path / "lib", 120)
+    data = tmp_path / "data"
+    env = dict(os.environ, TROVE_CLIP_WEIGHTS="", TROVE_DATA_DIR=str(data))
+    env.pop("TROVE_CLIP_WEIGHTS")
+    runs = [subprocess.Popen([sys.executable, "-m", "core.cli", "index", str(root), "--json", *extra], cwd=REPO,
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for extra in ([], ["--wait"], [])]
+    results = [(r.wait(timeout=600), r.stdout.read() if r.stdout else "", r.stderr.read() if r.stderr else "")
+               for r in runs]
+    ok = [json.loads(out) for code, out, _err in results if code == 0]
+    busy = [err for code, _out, err in results if code == 2]
+    assert len(ok) + len(busy) == 3 and ok, results
+    assert all("another index run is using" in err and "Traceback" not in err for err in busy)
+    assert sum(o["added"] for o in ok) == 120  # each note indexed once, by whichever run had it
+    with Library.open(data) as lib:
+        assert lib.catalog.chunk_count() == len(lib.vectors) == 120
+        for i in range(0, 120, 7):
+            hits = lib.search(Query(text=f"zq{i:03d}x", limit=1)).results
+            assert hits and hits[0].path.endswith(f"note-{i:03d}.md"), i
