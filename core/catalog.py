@@ -9,8 +9,10 @@ for roots and settings while it holds the index lock, so never beside an index r
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -192,9 +194,12 @@ class Catalog:
                 f"{self.path} was written by a newer Trove (schema {version} > {SCHEMA_VERSION}); upgrade Trove"
             )
         if version < SCHEMA_VERSION:
-            with self._lock:
-                create_schema(self.db)
-                self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            # Several processes may open a new library at once (three `trove index` runs, the app and the
+            # CLI): one creates the schema, the others wait for it and then find it made.
+            with self._lock, _exclusive(self.path.with_name(self.path.name + ".schema-lock")):
+                if self.conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                    create_schema(self.db)
+                    self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         self._check_schema()
 
     def _check_schema(self) -> None:
@@ -499,6 +504,17 @@ class Catalog:
 
     def chunk_count(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+
+
+@contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """An exclusive lock across processes (flock: let go of by the kernel when a process dies)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _like_prefix(prefix: str) -> str:

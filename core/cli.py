@@ -8,14 +8,16 @@ import json
 import logging
 import os
 import shutil
+import sqlite3
 import sys
 import time
+import unicodedata
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from core.config import environment
-from core.types import Kind, Progress, TroveError
+from core.types import Kind, PathNotFound, Progress, TroveError
 
 log = logging.getLogger("core.cli")
 
@@ -62,6 +64,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("status", help="what is indexed, which models are present, what failed")
     _common(p, top=False)
+
+    p = sub.add_parser("roots", help="list the library folders, or forget one")
+    _common(p, top=False)
+    rsub = p.add_subparsers(dest="roots_command", metavar="ACTION")
+    r = rsub.add_parser("list", help="the library folders (the default)")
+    _common(r, top=False)
+    r = rsub.add_parser("remove", help="forget a folder: its files leave the index (nothing on disk is touched)")
+    _common(r, top=False)
+    r.add_argument("path")
 
     p = sub.add_parser("watch", help="keep the index current until interrupted")
     _common(p, top=False)
@@ -113,6 +124,36 @@ class _Bar:
         else:
             sys.stderr.write(line + "\n")
         sys.stderr.flush()
+
+
+_UNSAFE = frozenset({"Cc", "Cf", "Zl", "Zp"})  # controls, format (bidi overrides), line/paragraph separators
+
+
+def _catalog_trouble(exc: sqlite3.Error, args: argparse.Namespace) -> str:
+    """What a SQLite error means for the person, by its error code (never by its text)."""
+    from core.library import default_data_dir
+
+    where = args.data_dir or default_data_dir()
+    code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF  # the primary result code
+    if code == sqlite3.SQLITE_FULL:
+        return (f"the disk holding {where} is full ({exc}); free some space and run `trove index` again "
+                "(what was indexed so far is kept)")
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return (f"the catalog in {where} is damaged ({exc}); move catalog.sqlite aside and run `trove index` "
+                "to build the library again")
+    if code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH):
+        return f"cannot use {where} ({exc}); check that the folder is yours and writable"
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return f"the catalog in {where} is busy ({exc}); try again in a moment"
+    return f"the catalog in {where} failed ({exc})"
+
+
+def shown(text: str) -> str:
+    """Text from files (names, notes, transcripts) made safe for a terminal: control characters (escape
+    sequences could retitle or clear it; a newline in a name could fake a result line) and bidirectional
+    overrides are written as visible escapes."""
+    return "".join(ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in _UNSAFE else ch
+                   for ch in text)
 
 
 def _emit(args: argparse.Namespace, payload: dict[str, Any], human: str) -> None:
@@ -170,9 +211,9 @@ def cmd_search(args: argparse.Namespace) -> int:
         resp = lib.search(q)
         lines = []
         if q.transcript is not None:
-            lines.append(f'heard: "{q.transcript}"')
+            lines.append(f'heard: "{shown(q.transcript)}"')
         for i, r in enumerate(resp.results, 1):
-            lines.append(f"{i:2d}. [{r.kind}] {r.path}\n    {r.why}\n    {r.snippet[:160]}")
+            lines.append(f"{i:2d}. [{r.kind}] {shown(r.path)}\n    {shown(r.why)}\n    {shown(r.snippet[:160])}")
         if not resp.results:
             lines.append("no matches")
         _emit(args, resp.to_json(), "\n".join(lines))
@@ -187,17 +228,20 @@ def cmd_status(args: argparse.Namespace) -> int:
         lines = [f"library: {st['data_dir']}",
                  f"indexed: {c['photo']} photos, {c['note']} notes, {c['recording']} recordings "
                  f"({st['chunks']} passages)",
-                 "roots: " + (", ".join(st["roots"]) or "none (run `trove index FOLDER`)"),
+                 "roots: " + (", ".join(shown(r) for r in st["roots"]) or "none (run `trove index FOLDER`)"),
                  f"device: {st['device']}" + (" (a GPU exists but is not used)" if st["gpu_unused"] else "")]
         for name, m in st["models"].items():
             lines.append(f"model {name}: {'present' if m['present'] else 'MISSING'} ({m['source']})")
+        for root in st["missing_roots"]:
+            lines.append(f"missing: {shown(root)} (unplugged or deleted? its files stay in the index; "
+                         f"`trove roots remove {shown(root)}` forgets them)")
         if st["visual_pending"]:
             lines.append(f"{st['visual_pending']} files wait for visual encoding")
         if st["hint"]:
             lines.append(st["hint"])
         if st["failed"]:
             lines.append(f"failed ({len(st['failed'])}):")
-            lines.extend(f"  {f['path']}: {f['reason']}" for f in st["failed"])
+            lines.extend(f"  {shown(f['path'])}: {shown(f['reason'])}" for f in st["failed"])
         _emit(args, st, "\n".join(lines))
     return 0
 
@@ -280,8 +324,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_roots(args: argparse.Namespace) -> int:
+    lib = _open(args)
+    with lib:
+        if args.roots_command == "remove":
+            before = lib.roots()
+            lib.remove_root(args.path)
+            gone = sorted(set(before) - set(lib.roots()))
+            if not gone:
+                raise PathNotFound(f"{args.path} is not a library folder; `trove roots` lists them")
+            _emit(args, {"removed": gone, "roots": lib.roots()}, f"forgot {', '.join(shown(g) for g in gone)}")
+            return 0
+        roots = lib.roots()
+        listing = [{"path": r, "present": os.path.exists(r)} for r in roots]
+        _emit(args, {"roots": listing}, "\n".join(shown(r["path"]) + ("" if r["present"] else "  (missing)")
+                                                 for r in listing) or "no library folders yet")
+    return 0
+
+
 COMMANDS = {"index": cmd_index, "search": cmd_search, "status": cmd_status, "watch": cmd_watch,
-            "models": cmd_models, "demo": cmd_demo}
+            "models": cmd_models, "demo": cmd_demo, "roots": cmd_roots}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -300,6 +362,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         sys.stderr.write(f"trove: {exc}\n")
         return exc.exit_code
+    except sqlite3.Error as exc:  # the catalog: a full disk, a damaged file, a folder we cannot write
+        if args.debug:
+            raise
+        sys.stderr.write(f"trove: {_catalog_trouble(exc, args)}\n")
+        return 1
     except OSError as exc:  # what the machine did: a full disk, a folder without permission
         if args.debug:
             raise

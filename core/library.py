@@ -52,6 +52,7 @@ __all__ = ["DEFAULT_EXCLUDES", "IndexSummary", "IndexingStopped", "Library", "Qu
            "default_data_dir", "default_encoders", "keyword_terms"]
 
 TEXT_DIM = 384
+VOICE_QUERY_MAX_S = 60.0  # a spoken query longer than this is refused with a message
 
 
 def default_data_dir() -> Path:
@@ -112,7 +113,7 @@ class Library:
         """Open (or create) the library in ``data_dir``. ``isolated``: index runs happen in a child process
         so this one never loads torch (the app and ``trove watch``; not with injected ``encoders``)."""
         data_dir = (data_dir or default_data_dir()).expanduser().resolve()
-        data_dir.mkdir(parents=True, exist_ok=True)
+        _make_private(data_dir)
         _log_to_file(data_dir / "trove.log")
         catalog = Catalog(data_dir / "catalog.sqlite")
         models = ModelStore(data_dir)
@@ -153,7 +154,7 @@ class Library:
             def speech() -> Any:
                 from core.encoders.speech import WhisperTranscriber
 
-                return WhisperTranscriber(device=self._device.name)
+                return WhisperTranscriber(device=self._device.name, max_s=VOICE_QUERY_MAX_S, vad=True)
 
         return QueryEncoders(self.query_models_dir, self.encoders, speech=speech)
 
@@ -446,12 +447,27 @@ class Library:
             "vectors": len(self.vectors),
             "visual_pending": self.catalog.count_visual_pending(),
             "roots": self.roots(),
+            "missing_roots": [r for r in self.roots() if not os.path.exists(r)],
             "models": self.models.describe(),
             "device": self.device.description,
             "gpu_unused": self.device.gpu_unused,
             "failed": self.catalog.failures(),
             "hint": None if self.clip.present else self.clip_hint(),
         }
+
+
+def _make_private(data_dir: Path) -> None:
+    """The data folder holds the text of notes and transcripts: 0700, and what Trove creates in it 0600,
+    whatever the umask (the process's umask becomes 077: everything Trove writes is the person's alone)."""
+    os.umask(0o077)
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.chmod(data_dir, 0o700)
+        for entry in os.scandir(data_dir):  # files an older Trove left readable (the folder guards the rest)
+            if entry.is_file(follow_symlinks=False):
+                os.chmod(entry.path, 0o600)
+    except OSError as exc:  # a data folder we do not own (read-only media): say so, do not stop
+        log.warning("cannot make %s private: %s", data_dir, exc)
 
 
 def _read_settings(catalog: Catalog) -> Settings:

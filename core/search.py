@@ -19,7 +19,7 @@ import numpy as np
 
 from core.catalog import Catalog, FileFilter
 from core.encoders import TextEncoder, Transcriber
-from core.types import Kind, ModelMissing, NotIndexed, SearchResult, clock
+from core.types import Kind, MediaError, ModelMissing, NotIndexed, SearchResult, clock
 from core.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -277,6 +277,9 @@ def encode_query(q: Query, models: QueryModels, weights: FusionWeights,
     if q.voice_path:
         if q.transcript is None:
             q.transcript = " ".join(s.text for s in models.speech.transcribe(q.voice_path)).strip()
+            if not q.transcript and not q.text:
+                raise MediaError(f"{q.voice_path}: no speech heard in it; record the question again, closer to "
+                                 "the microphone, or type it")
         words = " ".join(x for x in (q.text, q.transcript) if x) or None
     if q.like_path:
         return like(q.like_path)

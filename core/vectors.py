@@ -147,7 +147,7 @@ class VectorIndex:
         path = self._file_for(generation)
         if path.exists() and not force:
             return path
-        tmp = path.with_name(path.name + ".tmp")
+        tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")  # one per writer
         with self._lock:
             keys, mat = self._keys[: self._n].copy(), self._mat[: self._n].copy()
         with open(tmp, "wb") as fh:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -88,8 +89,11 @@ class Writer(threading.Thread):
                     items = [i for i in items if i is not self._stop_token]
                 if items:
                     self._write(catalog, items)
-        except BaseException as exc:  # a bug: surface it to the caller, never swallow
-            log.exception("the index writer failed")
+        except BaseException as exc:  # surfaced to the caller, never swallowed
+            if isinstance(exc, sqlite3.OperationalError | OSError):  # the machine's doing (a full disk)
+                log.warning("the index writer stopped: %s", exc)
+            else:  # a bug
+                log.exception("the index writer failed")
             self.error = exc
             while True:  # drain so producers never block on a dead writer
                 try:

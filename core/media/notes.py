@@ -10,6 +10,7 @@ from core.types import Extracted, FileStat, MediaError, Passage
 MAX_NOTE_BYTES = 20 * 1024 * 1024
 PASSAGE_WORDS = 120
 OVERLAP_WORDS = 20
+MAX_WORD_CHARS = 50  # a longer run without spaces (a hash, base64, a minified file) is cut: passages stay small
 _PARA = re.compile(r"\n\s*\n")
 
 
@@ -28,11 +29,13 @@ def decode_text(data: bytes) -> tuple[str, str]:
 
 
 def split_passages(text: str, words_per: int = PASSAGE_WORDS, overlap: int = OVERLAP_WORDS) -> list[str]:
-    """Paragraphs packed up to ``words_per`` words; a longer paragraph is cut with ``overlap`` words shared."""
+    """Paragraphs packed up to ``words_per`` words; a longer paragraph is cut with ``overlap`` words shared.
+    A "word" longer than ``MAX_WORD_CHARS`` counts as several, so no passage exceeds about 6,000 characters
+    whatever the text (a 19 MB note without spaces was one 19 MB passage)."""
     passages: list[str] = []
     current: list[str] = []
     for para in _PARA.split(text):
-        words = para.split()
+        words = [w[i:i + MAX_WORD_CHARS] for w in para.split() for i in range(0, len(w), MAX_WORD_CHARS)]
         if not words:
             continue
         if current and len(current) + len(words) > words_per:

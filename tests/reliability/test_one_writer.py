@@ -115,7 +115,8 @@ def test_two_cli_index_runs_at_once_leave_every_note_findable(tmp_path: Path) ->
                for r in runs]
     ok = [json.loads(out) for code, out, _err in results if code == 0]
     busy = [err for code, _out, err in results if code == 2]
-    assert len(ok) + len(busy) == 3 and ok, results
+    odd = [(code, err[-1500:]) for code, _out, err in results if code not in (0, 2)]
+    assert not odd and ok, odd
     assert all("another index run is using" in err and "Traceback" not in err for err in busy)
     assert sum(o["added"] for o in ok) == 120  # each note indexed once, by whichever run had it
     with Library.open(data) as lib:
@@ -123,3 +124,16 @@ def test_two_cli_index_runs_at_once_leave_every_note_findable(tmp_path: Path) ->
         for i in range(0, 120, 7):
             hits = lib.search(Query(text=f"zq{i:03d}x", limit=1)).results
             assert hits and hits[0].path.endswith(f"note-{i:03d}.md"), i
+
+
+def test_processes_opening_a_new_library_at_once_all_succeed(tmp_path: Path) -> None:
+    """Found by the concurrent test above under load: two processes creating the schema of a new catalog
+    at once failed with 'database is locked' (1 trial in 8 here); one creates it now, the others wait."""
+    for trial in range(5):
+        data = tmp_path / f"d{trial}"
+        data.mkdir()
+        code = "import sys; from pathlib import Path; from core.library import Library; Library.open(Path(sys.argv[1])).close()"
+        procs = [subprocess.Popen([sys.executable, "-c", code, str(data)], cwd=REPO, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(4)]
+        outcomes = [(p.wait(timeout=300), p.stderr.read() if p.stderr else "") for p in procs]
+        assert all(rc == 0 for rc, _err in outcomes), [err[-500:] for rc, err in outcomes if rc]
