@@ -41,6 +41,24 @@ def max_megapixels() -> float:
     return environment().max_image_megapixels
 
 
+LARGE_PIXELS = 16_000_000
+_REDUCIBLE = frozenset({"L", "LA", "RGB", "RGBA", "RGBX", "CMYK", "I", "I;16", "F"})
+
+
+def _reduced(img: Image.Image, want: int) -> Image.Image:
+    """A large image that could not be decoded reduced (JPEG is, with draft mode; PNG, TIFF, WebP are not)
+    shrunk by an integer factor at once, before any copy or colour conversion: a 196-megapixel PNG took
+    indexing to 2 GB, mostly in those copies."""
+    if img.width * img.height <= LARGE_PIXELS:
+        return img
+    factor = min(img.width, img.height) // (2 * want)
+    if factor < 2:
+        return img
+    if img.mode not in _REDUCIBLE:
+        img = img.convert("L" if img.mode == "1" else "RGB")
+    return img.reduce(factor)
+
+
 def query_pixels(path: str, image_size: int, limit_megapixels: float | None = None) -> np.ndarray:
     """An image given as a query (picked, dropped, pasted) as the encoder's input, (1, 3, S, S): the
     library's pixel limit, draft decoding, EXIF orientation, and errors that name the file."""
@@ -59,7 +77,7 @@ def query_pixels(path: str, image_size: int, limit_megapixels: float | None = No
                 img.draft("RGB", (image_size, image_size))
             img.seek(0)
             img.load()
-            shown = ImageOps.exif_transpose(img) or img
+            shown = ImageOps.exif_transpose(_reduced(img, image_size)) or img
             return preprocess(shown, image_size)[None]
     except MediaError:
         raise
@@ -88,25 +106,28 @@ def extract_photo(stat: FileStat, image_size: int | None, limit_megapixels: floa
                     "TROVE_MAX_IMAGE_MEGAPIXELS if you trust the file"
                 )
             exif = img.getexif()
+            size = img.size  # what the person's photo measures, before draft decoding or any reduction
             want = max(THUMBNAIL_EDGE, image_size or 0)
             if img.format == "JPEG":
                 img.draft("RGB", (want, want))  # decode at 1/2, 1/4 or 1/8 scale: the big saving on 12 MP
             img.seek(0)  # GIF/TIFF: first frame
             img.load()
+            decoded = _reduced(img, want)
     except MediaError:
         raise
     except UnidentifiedImageError as exc:
         raise MediaError("not an image Trove can read (wrong extension or unsupported format)") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise MediaError(f"the image is corrupt or truncated ({exc})") from exc
-    shown: Image.Image = img
+    shown: Image.Image = decoded
     try:
-        shown = ImageOps.exif_transpose(img) or img
+        shown = ImageOps.exif_transpose(decoded) or decoded
     except Exception:  # a broken orientation tag must not lose the photo
         log.debug("ignoring a bad EXIF orientation in %s", stat.path)
     rgb = shown.convert("RGB")
     meta = _exif_meta(exif)
-    meta.update(width=shown.width, height=shown.height)
+    turned = exif.get(0x0112) in (5, 6, 7, 8)  # EXIF orientations that swap width and height
+    meta.update(width=size[1] if turned else size[0], height=size[0] if turned else size[1])
     taken = meta.get("taken_at")
     date_ts = _parse_exif_date(taken) if taken else None
     thumb = rgb.copy()

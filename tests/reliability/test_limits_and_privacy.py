@@ -167,3 +167,18 @@ def test_a_missing_root_is_flagged_and_can_be_forgotten(tmp_path: Path) -> None:
     assert json.loads(trove("status", "--json").stdout)["counts"]["note"] == 1  # its files left the index
     wrong = trove("roots", "remove", str(tmp_path / "never"))
     assert wrong.returncode == 2 and "is not a library folder" in wrong.stderr
+
+
+def test_a_pixel_bomb_just_under_the_limit_decodes_in_bounded_memory(tmp_path: Path) -> None:
+    """A 196-megapixel PNG (24 KB on disk) took indexing to 2 GB (3.5 GB in the issue's run); reduced
+    right after decoding it peaks near 430 MB. The bound asserted is generous; the point is the order."""
+    from PIL import Image
+
+    bomb = tmp_path / "bomb.png"
+    Image.new("1", (14000, 14000)).save(bomb)
+    code = ("import os, resource, sys; from core.media.photos import extract_photo; from core.types import FileStat, Kind; "
+            "st = os.stat(sys.argv[1]); extract_photo(FileStat(sys.argv[1], Kind.PHOTO, st.st_size, st.st_mtime_ns), 224); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)")
+    out = subprocess.run([sys.executable, "-c", code, str(bomb)], cwd=REPO, capture_output=True, text=True,
+                         timeout=300, check=True)
+    assert int(out.stdout.strip()) < 1000, f"peak {out.stdout.strip()} MB"

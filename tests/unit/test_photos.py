@@ -39,10 +39,32 @@ def test_orientation_is_applied(tmp_path: Path) -> None:
     assert ex.pixels is None  # no image encoder: the photo waits for visual encoding
 
 
-def test_large_jpeg_is_decoded_in_draft_mode(tmp_path: Path) -> None:
+def test_large_jpeg_is_decoded_in_draft_mode_and_keeps_its_size(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from PIL import JpegImagePlugin
+
+    asked: list[tuple[int, int]] = []
+    real = JpegImagePlugin.JpegImageFile.draft
+
+    def draft(self: JpegImagePlugin.JpegImageFile, mode: str | None, size: tuple[int, int] | None) -> object:
+        asked.append(size or (0, 0))
+        return real(self, mode, size)
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", draft)
     p = make_photo(tmp_path / "big.jpg", size=(4000, 3000))
     ex = extract_photo(stat(p), 224)
-    assert ex.meta["width"] < 4000 and min(ex.meta["width"], ex.meta["height"]) >= 320
+    assert asked and max(asked[0]) < 1000  # decoded at a fraction of its size
+    assert (ex.meta["width"], ex.meta["height"]) == (4000, 3000)  # but shown with its own size
+
+
+def test_a_huge_png_is_reduced_right_after_decoding(tmp_path: Path) -> None:
+    from PIL import Image
+
+    p = tmp_path / "huge.png"
+    Image.new("1", (6000, 5000)).save(p)  # 30 MP, a few KB on disk
+    ex = extract_photo(stat(p), 224)
+    assert (ex.meta["width"], ex.meta["height"]) == (6000, 5000)
+    assert ex.pixels is not None and ex.pixels.shape == (3, 224, 224)
 
 
 def test_pixel_limit_message_says_what_to_do(tmp_path: Path) -> None:
