@@ -161,7 +161,12 @@ def _json_dict(text: str | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
+    if read_only:  # a data folder on read-only media: no locks, no WAL files to create; search only
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True, check_same_thread=False,
+                               isolation_level=None)
+        conn.execute("PRAGMA foreign_keys=ON")
+        return conn
     conn = sqlite3.connect(str(path), timeout=30.0, check_same_thread=False, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across app crashes and kill -9
@@ -173,15 +178,16 @@ def connect(path: Path) -> sqlite3.Connection:
 class Catalog:
     """One connection to the catalog. Make one per thread (see the module docstring for who writes)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
         self.path = path
+        self.read_only = read_only
         try:
-            self.conn = connect(path)
+            self.conn = connect(path, read_only)
         except sqlite3.OperationalError:  # locked, no permission, no space: the machine's doing, said as such
             raise
         except sqlite3.DatabaseError as exc:
-            raise LibraryDamaged(f"{path} is not a Trove catalog or is damaged ({exc}); move it away and run "
-                                 "`trove index` to build the library again") from exc
+            raise LibraryDamaged(f"{path} is not a Trove catalog or is damaged ({exc}); run `trove repair` to move it "
+                                 "aside and index the library folders again") from exc
         self.db = sqlite_utils.Database(self.conn)
         self._lock = threading.RLock()
         self._migrate()
@@ -193,6 +199,8 @@ class Catalog:
             raise LibraryDamaged(
                 f"{self.path} was written by a newer Trove (schema {version} > {SCHEMA_VERSION}); upgrade Trove"
             )
+        if version < SCHEMA_VERSION and self.read_only:
+            raise LibraryDamaged(f"{self.path} has no catalog this Trove can read, and its folder is read-only")
         if version < SCHEMA_VERSION:
             # Several processes may open a new library at once (three `trove index` runs, the app and the
             # CLI): one creates the schema, the others wait for it and then find it made.
@@ -212,7 +220,7 @@ class Catalog:
                        for col in cols if col not in self.db.table(table).columns_dict]
         if missing:
             raise LibraryDamaged(f"{self.path} lacks {', '.join(missing[:5])}: it is damaged or not a Trove catalog; "
-                                 "move it away and run `trove index` to build the library again")
+                                 "run `trove repair` to move it aside and index the library folders again")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

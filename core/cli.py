@@ -8,15 +8,17 @@ import json
 import logging
 import os
 import shutil
+import signal
 import sqlite3
 import sys
+import threading
 import time
 import unicodedata
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from core.config import environment
+from core.config import default_data_dir, environment
 from core.types import Kind, PathNotFound, Progress, TroveError
 
 log = logging.getLogger("core.cli")
@@ -35,6 +37,16 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from exc
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of results (1 or more)")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,9 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--in", dest="folder", metavar="FOLDER", help="only files under this folder")
     p.add_argument("--after", type=_date, metavar="YYYY-MM-DD", help="taken or modified on or after this day")
     p.add_argument("--before", type=_date, metavar="YYYY-MM-DD", help="taken or modified before this day")
-    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--limit", type=_positive, default=10, help="how many results at most (default 10)")
 
     p = sub.add_parser("status", help="what is indexed, which models are present, what failed")
+    _common(p, top=False)
+
+    p = sub.add_parser("repair", help="rebuild a damaged catalog: move it aside, index the library folders again")
     _common(p, top=False)
 
     p = sub.add_parser("roots", help="list the library folders, or forget one")
@@ -139,8 +154,8 @@ def _catalog_trouble(exc: sqlite3.Error, args: argparse.Namespace) -> str:
         return (f"the disk holding {where} is full ({exc}); free some space and run `trove index` again "
                 "(what was indexed so far is kept)")
     if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
-        return (f"the catalog in {where} is damaged ({exc}); move catalog.sqlite aside and run `trove index` "
-                "to build the library again")
+        return (f"the catalog in {where} is damaged ({exc}); run `trove repair` to move it aside and index "
+                "the library folders again")
     if code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH):
         return f"cannot use {where} ({exc}); check that the folder is yours and writable"
     if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
@@ -169,7 +184,30 @@ def _open(args: argparse.Namespace, isolated: bool = False) -> Any:
     return Library.open(args.data_dir, isolated=isolated)
 
 
+def _data_dir(args: argparse.Namespace) -> Path:
+    return Path(args.data_dir or default_data_dir()).expanduser().resolve()
+
+
+def _index_summary(args: argparse.Namespace, out: dict[str, Any]) -> None:
+    out.pop("cancelled", None)
+    human = (f"added {out['added']}, updated {out['updated']}, moved {out['moved']}, removed {out['removed']}, "
+             f"unchanged {out['unchanged']}, failed {out['failed']} in {out['seconds']:.1f}s on {out['device']}")
+    if out["failed"]:
+        human += "\n(see `trove status` for what failed and why)"
+    _emit(args, out, human)
+
+
 def cmd_index(args: argparse.Namespace) -> int:
+    from core.owner import ask
+
+    adding = [str(Path(p).expanduser().resolve()) for p in args.paths]
+    missing = [p for p in adding if not os.path.exists(p)]
+    if missing:
+        raise PathNotFound(f"{missing[0]}: no such file or folder; check the path")
+    via_owner = ask(_data_dir(args), {"op": "index", "add": adding, "retry_failed": args.retry_failed}, _Bar())
+    if via_owner is not None:  # the app or `trove watch` runs it
+        _index_summary(args, via_owner)
+        return 0
     lib = _open(args)
     with lib:
         for p in args.paths:
@@ -180,18 +218,12 @@ def cmd_index(args: argparse.Namespace) -> int:
         if not lib.clip.present:
             sys.stderr.write("note: " + lib.clip_hint() + "\n")
         summary = lib.index(progress=_Bar(), retry_failed=args.retry_failed, wait=args.wait)
-        out = summary.to_json()
-        out.pop("cancelled", None)
-        human = (f"added {summary.added}, updated {summary.updated}, moved {summary.moved}, removed {summary.removed}, "
-                 f"unchanged {summary.unchanged}, failed {summary.failed} in {summary.seconds:.1f}s on {summary.device}")
-        if summary.failed:
-            human += "\n(see `trove status` for what failed and why)"
-        _emit(args, out, human)
+        _index_summary(args, summary.to_json())
     return 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from core.search import Query
+    from core.types import Query
 
     text = " ".join(args.text).strip() or None
     if not (text or args.image or args.voice or args.like or args.kind or args.folder or args.after or args.before):
@@ -201,48 +233,62 @@ def cmd_search(args: argparse.Namespace) -> int:
         if value and not Path(value).is_file():
             sys.stderr.write(f"trove: {flag} {value}: no such file\n")
             return 2
+    if args.folder and not os.path.isdir(os.path.expanduser(args.folder)):
+        sys.stderr.write(f"trove: --in {args.folder}: no such folder\n")
+        return 2
+    if args.after and args.before and args.after >= args.before:
+        sys.stderr.write(f"trove: --after {args.after} is not before --before {args.before}; nothing could match\n")
+        return 2
     q = Query(text=text, image_path=args.image, voice_path=args.voice,
               like_path=os.path.abspath(args.like) if args.like else None,
               kind=Kind(args.kind) if args.kind else None,
               folder=os.path.abspath(os.path.expanduser(args.folder)) if args.folder else None,
               after=args.after, before=args.before, limit=max(1, args.limit))
-    lib = _open(args)
-    with lib:
-        resp = lib.search(q)
-        lines = []
-        if q.transcript is not None:
-            lines.append(f'heard: "{shown(q.transcript)}"')
-        for i, r in enumerate(resp.results, 1):
-            lines.append(f"{i:2d}. [{r.kind}] {shown(r.path)}\n    {shown(r.why)}\n    {shown(r.snippet[:160])}")
-        if not resp.results:
-            lines.append("no matches")
-        _emit(args, resp.to_json(), "\n".join(lines))
+    from core.owner import ask
+
+    payload = ask(_data_dir(args), {"op": "search", "query": q.to_json()})
+    if payload is None:  # no app or `trove watch` owns the library: search it here
+        lib = _open(args)
+        with lib:
+            payload = lib.search(q).to_json()
+    lines = []
+    transcript = payload["query"].get("transcript")
+    if transcript is not None:
+        lines.append(f'heard: "{shown(transcript)}"')
+    for i, r in enumerate(payload["results"], 1):
+        lines.append(f"{i:2d}. [{r['kind']}] {shown(r['path'])}\n    {shown(r['why'])}\n    {shown(r['snippet'][:160])}")
+    if not payload["results"]:
+        lines.append("no matches")
+    _emit(args, payload, "\n".join(lines))
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    lib = _open(args)
-    with lib:
-        st = lib.status()
-        c = st["counts"]
-        lines = [f"library: {st['data_dir']}",
-                 f"indexed: {c['photo']} photos, {c['note']} notes, {c['recording']} recordings "
-                 f"({st['chunks']} passages)",
-                 "roots: " + (", ".join(shown(r) for r in st["roots"]) or "none (run `trove index FOLDER`)"),
-                 f"device: {st['device']}" + (" (a GPU exists but is not used)" if st["gpu_unused"] else "")]
-        for name, m in st["models"].items():
-            lines.append(f"model {name}: {'present' if m['present'] else 'MISSING'} ({m['source']})")
-        for root in st["missing_roots"]:
-            lines.append(f"missing: {shown(root)} (unplugged or deleted? its files stay in the index; "
-                         f"`trove roots remove {shown(root)}` forgets them)")
-        if st["visual_pending"]:
-            lines.append(f"{st['visual_pending']} files wait for visual encoding")
-        if st["hint"]:
-            lines.append(st["hint"])
-        if st["failed"]:
-            lines.append(f"failed ({len(st['failed'])}):")
-            lines.extend(f"  {shown(f['path'])}: {shown(f['reason'])}" for f in st["failed"])
-        _emit(args, st, "\n".join(lines))
+    from core.owner import ask
+
+    st = ask(_data_dir(args), {"op": "status"})
+    if st is None:
+        with _open(args) as lib:
+            st = lib.status()
+    c = st["counts"]
+    lines = [f"library: {st['data_dir']}",
+             f"indexed: {c['photo']} photos, {c['note']} notes, {c['recording']} recordings "
+             f"({st['chunks']} passages)",
+             "roots: " + (", ".join(shown(r) for r in st["roots"]) or "none (run `trove index FOLDER`)"),
+             f"device: {st['device']}" + (" (a GPU exists but is not used)" if st["gpu_unused"] else "")]
+    for name, m in st["models"].items():
+        lines.append(f"model {name}: {'present' if m['present'] else 'MISSING'} ({m['source']})")
+    for root in st["missing_roots"]:
+        lines.append(f"missing: {shown(root)} (unplugged or deleted? its files stay in the index; "
+                     f"`trove roots remove {shown(root)}` forgets them)")
+    if st["visual_pending"]:
+        lines.append(f"{st['visual_pending']} files wait for visual encoding")
+    if st["hint"]:
+        lines.append(st["hint"])
+    if st["failed"]:
+        lines.append(f"failed ({len(st['failed'])}):")
+        lines.extend(f"  {shown(f['path'])}: {shown(f['reason'])}" for f in st["failed"])
+    _emit(args, st, "\n".join(lines))
     return 0
 
 
@@ -260,7 +306,14 @@ def cmd_watch(args: argparse.Namespace) -> int:
         def report(s: IndexSummary) -> None:
             sys.stderr.write(f"updated: +{s.added} ~{s.updated} >{s.moved} -{s.removed} !{s.failed}\n")
 
+        def stop_on_term(_sig: int, _frame: object) -> None:  # `kill` stops it as Ctrl+C does: cleanly
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, stop_on_term)
         watcher = lib.watch(on_update=report)
+        owner = lib.serve()  # `trove search/status/index` from another terminal ask this process, warm
+        if lib.query.copies_exist():  # warm for the first search too, without torch
+            threading.Thread(target=lib.query.preload, name="trove-preload", daemon=True).start()
         try:
             while True:
                 time.sleep(3600)
@@ -268,13 +321,14 @@ def cmd_watch(args: argparse.Namespace) -> int:
             pass
         finally:
             lib.cancel_indexing()  # a run in progress stops at once (its child process too)
+            if owner is not None:
+                owner.stop()
             watcher.stop()
         _emit(args, {"stopped": True}, "stopped")
     return 0
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from core.library import default_data_dir
     from core.models import DEFAULT_CLIP_PRETRAINED, ModelStore
 
     store = ModelStore((args.data_dir or default_data_dir()).expanduser())
@@ -324,6 +378,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_repair(args: argparse.Namespace) -> int:
+    from core.library import Library
+    from core.owner import is_owned
+
+    data_dir = _data_dir(args)
+    if is_owned(data_dir):
+        raise TroveError(f"the app or `trove watch` has {data_dir} open; close it first, then repair")
+    aside, summary = Library.repair(data_dir, progress=_Bar())
+    out = {"moved_aside": str(aside), **summary.to_json()}
+    _emit(args, out, f"moved the damaged catalog to {shown(str(aside))}\n"
+                     f"rebuilt: {summary.added} files indexed, {summary.failed} failed, in {summary.seconds:.1f}s")
+    return 0
+
+
 def cmd_roots(args: argparse.Namespace) -> int:
     lib = _open(args)
     with lib:
@@ -343,7 +411,7 @@ def cmd_roots(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"index": cmd_index, "search": cmd_search, "status": cmd_status, "watch": cmd_watch,
-            "models": cmd_models, "demo": cmd_demo, "roots": cmd_roots}
+            "models": cmd_models, "demo": cmd_demo, "roots": cmd_roots, "repair": cmd_repair}
 
 
 def main(argv: list[str] | None = None) -> int:

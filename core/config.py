@@ -64,6 +64,16 @@ def environment() -> Environment:
     return read_environment()
 
 
+def default_data_dir() -> Path:
+    """$TROVE_DATA_DIR, else the platform's user data folder (``~/.local/share/trove`` on Linux)."""
+    env = environment().data_dir
+    if env is not None:
+        return env
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("trove"))
+
+
 def offline_by_default() -> None:
     """The one place that turns the Hugging Face libraries offline (a person's own setting wins)."""
     for name, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"), ("HF_HUB_DISABLE_PROGRESS_BARS", "1"),

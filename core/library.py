@@ -6,14 +6,16 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from core.catalog import Catalog
-from core.config import environment
+from core.config import default_data_dir, environment
 from core.device import DeviceChoice, confirm_device, probe_device
 from core.encoders import Encoders
 from core.encoders.query import QueryEncoders
@@ -34,6 +36,7 @@ from core.types import (
     FileDetails,
     IndexingStopped,
     LibraryBusy,
+    LibraryReadOnly,
     NotIndexed,
     PathNotFound,
     PauseSwitch,
@@ -53,15 +56,6 @@ __all__ = ["DEFAULT_EXCLUDES", "IndexSummary", "IndexingStopped", "Library", "Qu
 
 TEXT_DIM = 384
 VOICE_QUERY_MAX_S = 60.0  # a spoken query longer than this is refused with a message
-
-
-def default_data_dir() -> Path:
-    env = environment().data_dir
-    if env is not None:
-        return env
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("trove"))
 
 
 class Watching(Protocol):
@@ -115,7 +109,7 @@ class Library:
         data_dir = (data_dir or default_data_dir()).expanduser().resolve()
         _make_private(data_dir)
         _log_to_file(data_dir / "trove.log")
-        catalog = Catalog(data_dir / "catalog.sqlite")
+        catalog = _open_catalog(data_dir / "catalog.sqlite")
         models = ModelStore(data_dir)
         clip = models.clip()
         if device == "auto":  # argument > environment > saved setting > default
@@ -126,13 +120,37 @@ class Library:
             encoders = default_encoders(clip, choice)
         vectors = VectorIndex(data_dir, encoders.visual_model_id, encoders.visual_dim, encoders.text_model_id,
                               encoders.text_dim)
-        if vectors.open(catalog):
+        if vectors.open(catalog) and not catalog.read_only:
             vectors.save(catalog, force=True)
         child = None
         if isolated and injected is None:
             child = ChildIndexer(data_dir, PauseSwitch(), threading.Event(), device)
         return cls(data_dir, catalog, vectors, encoders, models, clip, choice, child=child,
                    default_models=injected is None)
+
+    @classmethod
+    def repair(cls, data_dir: Path | None = None, progress: ProgressFn | None = None,
+               encoders: Encoders | None = None) -> tuple[Path, IndexSummary]:
+        """Rebuild a damaged catalog: move it (and the vector cache) aside into ``damaged-<time>/`` in the
+        data folder, keep the library folders it recorded where they can still be read, and index them
+        into a new catalog. Thumbnails, imported models and query copies are kept. Returns (where the
+        damaged files went, the new index run's summary)."""
+        data_dir = (data_dir or default_data_dir()).expanduser().resolve()
+        _make_private(data_dir)
+        with index_lock(data_dir):
+            roots = _readable_roots(data_dir / "catalog.sqlite")
+            aside = data_dir / time.strftime("damaged-%Y%m%d-%H%M%S")
+            aside.mkdir(mode=0o700)
+            for f in [*data_dir.glob("catalog.sqlite*"), *data_dir.glob("vectors.*")]:
+                os.replace(f, aside / f.name)
+        log.warning("moved the catalog of %s aside to %s; rebuilding it from %d folders", data_dir, aside, len(roots))
+        with cls.open(data_dir, encoders=encoders) as lib:
+            for root in roots:
+                if os.path.exists(root):
+                    lib.add_root(root)
+                else:
+                    log.warning("library folder %s is gone; not added back", root)
+            return aside, lib.index(progress=progress)
 
     def reload_models(self, encoders: Encoders | None = None) -> None:
         """Pick up CLIP weights imported or downloaded since opening, without a restart. Files then wait
@@ -245,7 +263,7 @@ class Library:
         """This thread's own connection: searches may run on several threads at once (the app)."""
         reader: Catalog | None = getattr(self._local, "catalog", None)
         if reader is None:
-            reader = Catalog(self.catalog.path)
+            reader = Catalog(self.catalog.path, self.catalog.read_only)
             with self._readers_lock:
                 self._readers.append(reader)
             self._local.catalog = reader
@@ -266,7 +284,13 @@ class Library:
                 self._roots = self._reader().roots()
             return list(self._roots)
 
+    def _writable(self) -> None:
+        if self.catalog.read_only:
+            raise LibraryReadOnly(f"{self.data_dir} cannot be written (read-only?): it can be searched, but not "
+                                  "indexed or changed; copy it somewhere writable to do that")
+
     def add_root(self, path: str | Path) -> str:
+        self._writable()
         p = Path(path).expanduser()
         if not p.exists():
             raise PathNotFound(f"{p}: no such file or folder; check the path")
@@ -277,6 +301,7 @@ class Library:
         return resolved
 
     def remove_root(self, path: str | Path) -> None:
+        self._writable()
         resolved = str(Path(path).expanduser().resolve())
         with self._index_lock, index_lock(self.data_dir, wait=True):  # no index run writes now, here or elsewhere
             with self._roots_lock:
@@ -303,6 +328,7 @@ class Library:
 
     def save_settings(self, settings: Settings) -> None:
         """Keep ``settings``; new excludes apply from the next index run, a new device from the next start."""
+        self._writable()
         with self._index_lock:  # no index run is writing now
             self.catalog.set_setting("excludes", "\n".join(settings.excludes))
             self.catalog.set_setting("device", settings.device)
@@ -328,6 +354,14 @@ class Library:
         self.indexer.cancel.set()
         self.indexer.pause.clear()
 
+    def serve(self) -> Watching | None:
+        """Own this library: answer `trove search/status/index` from the CLI over the data folder's socket
+        (core/owner.py), warm. None if another live owner has it. ``stop()`` the result to end."""
+        from core.owner import OwnerServer
+
+        server = OwnerServer(self)
+        return server if server.start() else None
+
     def watch(self, on_update: Callable[[IndexSummary], None] | None = None, quiet_s: float = 1.0) -> Watching:
         """Start keeping the index current as files change (watchdog); ``stop()`` the result to end it."""
         from core.watcher import Watcher
@@ -343,6 +377,7 @@ class Library:
         not indexed; use ``add_root`` first. ``query_copies``: write the ONNX query copies if missing
         (benchmarks turn it off to time the indexing alone). Another process indexing the same data
         folder makes this raise ``LibraryBusy``, or with ``wait`` wait for it."""
+        self._writable()
         roots = self.roots()
         offline = [r for r in roots if not os.path.isdir(r) and not os.path.isfile(r)]
         for r in offline:
@@ -454,6 +489,32 @@ class Library:
             "failed": self.catalog.failures(),
             "hint": None if self.clip.present else self.clip_hint(),
         }
+
+
+def _readable_roots(path: Path) -> list[str]:
+    """The library folders a (possibly damaged) catalog recorded, as far as they can be read."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return [str(r[0]) for r in conn.execute("SELECT path FROM roots")]
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        log.warning("cannot read the library folders from %s (%s); add them again with `trove index`", path, exc)
+        return []
+
+
+def _open_catalog(path: Path) -> Catalog:
+    """The catalog, writable; or, when its folder cannot be written (read-only media), read-only."""
+    try:
+        return Catalog(path)
+    except sqlite3.OperationalError as exc:
+        code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+        if code not in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY) or not path.is_file():
+            raise
+        log.warning("%s cannot be written (%s): opening it read-only; searching works, indexing does not",
+                    path.parent, exc)
+        return Catalog(path, read_only=True)
 
 
 def _make_private(data_dir: Path) -> None:

@@ -226,6 +226,6 @@ def check_loads(arch: str, file: Path) -> None:
         open_clip.create_model(arch, pretrained=str(file))
     except Exception as exc:
         raise ModelError(
-            f"{file} does not load into open_clip {arch} ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); "
-            "check that it is a checkpoint for this architecture"
+            f"{file} does not load into open_clip {arch} ({type(exc).__name__}); check that it is a checkpoint for "
+            "this architecture. Trove loads weights only (no code), so a file that needs more is refused"
         ) from exc

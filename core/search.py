@@ -19,7 +19,7 @@ import numpy as np
 
 from core.catalog import Catalog, FileFilter
 from core.encoders import TextEncoder, Transcriber
-from core.types import Kind, MediaError, ModelMissing, NotIndexed, SearchResult, clock
+from core.types import Kind, MediaError, ModelMissing, NotIndexed, Query, SearchResult, clock
 from core.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -45,33 +45,6 @@ class FusionWeights:
     rare_keyword_df: int = 2  # a query code (word with digits) in at most this many passages is rare...
     rare_keyword_weight: float = 1.0  # ...and then the keyword ranking weighs this much
     image_query_text: float = 0.5  # b for an image query refined by words (a is 1): the image leads
-
-
-@dataclass(slots=True)
-class Query:
-    text: str | None = None
-    image_path: str | None = None
-    voice_path: str | None = None
-    like_path: str | None = None
-    kind: Kind | None = None
-    folder: str | None = None
-    after: date | None = None
-    before: date | None = None
-    limit: int = 20
-    transcript: str | None = None  # filled in for voice queries
-
-    @property
-    def filtered(self) -> bool:
-        return any(x is not None for x in (self.kind, self.folder, self.after, self.before))
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "text": self.text, "image": self.image_path, "voice": self.voice_path, "like": self.like_path,
-            "kind": str(self.kind) if self.kind else None, "in": self.folder,
-            "after": self.after.isoformat() if self.after else None,
-            "before": self.before.isoformat() if self.before else None,
-            "limit": self.limit, "transcript": self.transcript,
-        }
 
 
 @dataclass(slots=True)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:  # numpy only types fields here; importing it costs the CLI's owner client 90 ms
+    import numpy as np
 
 
 class Kind(StrEnum):
@@ -81,6 +83,10 @@ class NotIndexed(TroveError):
 
 class LibraryBusy(TroveError):
     """Another process is indexing this library now."""
+
+
+class LibraryReadOnly(TroveError):
+    """The data folder cannot be written (read-only media): it can be searched, not indexed or changed."""
 
 
 class LibraryDamaged(TroveError):
@@ -201,6 +207,44 @@ class Segment:
     start_s: float
     end_s: float
     text: str
+
+
+@dataclass(slots=True)
+class Query:
+    text: str | None = None
+    image_path: str | None = None
+    voice_path: str | None = None
+    like_path: str | None = None
+    kind: Kind | None = None
+    folder: str | None = None
+    after: date | None = None
+    before: date | None = None
+    limit: int = 20
+    transcript: str | None = None  # filled in for voice queries
+
+    @property
+    def filtered(self) -> bool:
+        return any(x is not None for x in (self.kind, self.folder, self.after, self.before))
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Query:
+        """The inverse of ``to_json`` (the CLI sends queries to the library's owner this way)."""
+        def day(text: str | None) -> date | None:
+            return date.fromisoformat(text) if text else None
+
+        return cls(text=data.get("text"), image_path=data.get("image"), voice_path=data.get("voice"),
+                   like_path=data.get("like"), kind=Kind(data["kind"]) if data.get("kind") else None,
+                   folder=data.get("in"), after=day(data.get("after")), before=day(data.get("before")),
+                   limit=int(data.get("limit") or 20), transcript=data.get("transcript"))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text, "image": self.image_path, "voice": self.voice_path, "like": self.like_path,
+            "kind": str(self.kind) if self.kind else None, "in": self.folder,
+            "after": self.after.isoformat() if self.after else None,
+            "before": self.before.isoformat() if self.before else None,
+            "limit": self.limit, "transcript": self.transcript,
+        }
 
 
 @dataclass(frozen=True, slots=True)

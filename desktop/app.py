@@ -63,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
             QMessageBox.critical(None, "Trove", f"Cannot open the library at {data_dir}:\n\n{exc}")
         return 1
     shooting = args.screenshot is not None
+    owner = None if shooting else library.serve()  # the CLI asks this app, warm, while it runs
     window = MainWindow(library, auto_index=not shooting, watch=not shooting)
     try:
         w, h = (int(x) for x in args.size.lower().split("x"))
@@ -92,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         window.close()  # stops the watcher and background work
         window.deleteLater()
+        if owner is not None:
+            owner.stop()
         library.close()
     if shot is not None:
         return shot.exit_code

@@ -26,7 +26,7 @@ def test_the_gui_thread_never_queries_sqlite(qtbot: QtBot, lib: Library, monkeyp
     for catalog in (lib.catalog, *lib._readers):
         watch(catalog.conn)
     real_connect = core.catalog.connect
-    monkeypatch.setattr(core.catalog, "connect", lambda path: watch(real_connect(path)))
+    monkeypatch.setattr(core.catalog, "connect", lambda *args: watch(real_connect(*args)))
 
     w = MainWindow(lib, auto_index=False, watch=False)
     qtbot.addWidget(w)
