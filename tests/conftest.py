@@ -98,6 +98,22 @@ class FakeEncoders(Encoders):
                          visual_model_id=FakeImage.model_id if with_image else None, visual_dim=FakeImage.dim)
 
 
+def assert_catalog_whole(db: Path) -> int:
+    """The consistency check after a crash: SQLite integrity, no file without chunks, no orphan chunk, the
+    keyword index holding every chunk. Returns the chunk count."""
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT COUNT(*) FROM files f WHERE NOT EXISTS "
+                            "(SELECT 1 FROM chunks c WHERE c.file_id = f.id)").fetchone()[0] == 0
+        assert conn.execute("SELECT COUNT(*) FROM chunks c LEFT JOIN files f ON f.id = c.file_id "
+                            "WHERE f.id IS NULL").fetchone()[0] == 0
+        chunks = int(conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+        assert conn.execute("SELECT COUNT(*) FROM chunks_fts").fetchone()[0] == chunks
+    return chunks
+
+
 # -- media makers ------------------------------------------------------------------------------------
 def make_photo(path: Path, color: tuple[int, int, int] = (200, 60, 40), size: tuple[int, int] = (320, 240),
                taken: datetime | None = None, camera: tuple[str, str] | None = None, seed: int = 0) -> Path:

@@ -8,7 +8,6 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from core.library import Library, Query
-from tests.conftest import make_note
+from tests.conftest import assert_catalog_whole, make_note
 
 pytestmark = pytest.mark.slow
 
@@ -47,14 +46,7 @@ def kill_after(proc: subprocess.Popen[bytes], delay_s: float) -> None:
 
 
 def check_whole(data: Path) -> None:
-    with sqlite3.connect(data / "catalog.sqlite") as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert conn.execute("SELECT COUNT(*) FROM files f WHERE NOT EXISTS "
-                            "(SELECT 1 FROM chunks c WHERE c.file_id = f.id)").fetchone()[0] == 0
-        assert conn.execute("SELECT COUNT(*) FROM chunks c LEFT JOIN files f ON f.id = c.file_id "
-                            "WHERE f.id IS NULL").fetchone()[0] == 0
-        chunks = conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-        assert conn.execute("SELECT COUNT(*) FROM chunks_fts").fetchone()[0] == chunks
+    assert_catalog_whole(data / "catalog.sqlite")
 
 
 def finish_and_check(data: Path, root: Path, version_of: dict[int, int]) -> None:
