@@ -239,7 +239,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.after and args.before and args.after >= args.before:
         sys.stderr.write(f"trove: --after {args.after} is not before --before {args.before}; nothing could match\n")
         return 2
-    q = Query(text=text, image_path=args.image, voice_path=args.voice,
+    q = Query(text=text,  # absolute paths: the library's owner may run in another folder
+              image_path=os.path.abspath(args.image) if args.image else None,
+              voice_path=os.path.abspath(args.voice) if args.voice else None,
               like_path=os.path.abspath(args.like) if args.like else None,
               kind=Kind(args.kind) if args.kind else None,
               folder=os.path.abspath(os.path.expanduser(args.folder)) if args.folder else None,

@@ -85,3 +85,16 @@ def test_a_dead_owners_socket_is_not_in_the_way(tmp_path: Path) -> None:
         owner = lib.serve()  # the next owner replaces the dead socket
         assert owner is not None
         owner.stop()
+
+
+def test_relative_paths_reach_the_owner_whole(owned: tuple[Library, list[str]], tmp_path: Path) -> None:
+    """The owner runs in another folder: a query image given relative to the CLI's folder still works."""
+    from tests.conftest import make_photo
+
+    lib, _asked = owned
+    make_photo(tmp_path / "query" / "cat.jpg")
+    out = subprocess.run([sys.executable, "-m", "core.cli", "--data-dir", str(lib.data_dir), "search", "--image",
+                          "cat.jpg", "--json"], cwd=tmp_path / "query", capture_output=True, text=True, timeout=300,
+                         env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["query"]["image"] == str(tmp_path / "query" / "cat.jpg")
