@@ -186,30 +186,17 @@ class Library:
     def query_models_dir(self) -> Path:
         return self.data_dir / "models" / "query"
 
-    def _query_copies(self) -> list[tuple[str, str]]:
-        """(key, kind) of every ONNX copy queries use: the sentence encoder, CLIP's two towers."""
-        from core.encoders import onnx_export as ox
-
-        out = [(self.encoders.text_model_id, "sentence")]
-        if self.encoders.visual_model_id is not None:
-            out += [(self.encoders.visual_model_id, "clip-text"), (ox.visual_id(self.encoders.visual_model_id),
-                                                                  "clip-visual")]
-        return out
-
-    def _query_copies_missing(self) -> bool:
-        from core.encoders import onnx_export as ox
-
-        root = self.query_models_dir
-        return any(not ox.is_exported(root, k) and not ox.has_failed(root, k) for k, _kind in self._query_copies())
-
-    def prepare_query_models(self) -> None:
+    def prepare_query_models(self, progress: ProgressFn | None = None) -> None:
         """Write ONNX copies of the query encoders, so queries run without torch (see
-        ``core.encoders.onnx_export``). Once per model; the index run calls it. Never fails a run."""
+        ``core.encoders.onnx_export``). Once per model; the index run calls it. Never fails a run.
+        ``progress`` hears a "preparing" phase when there is a copy to write."""
         from core.encoders import onnx_export as ox
 
         root = self.query_models_dir
-        wanted = self._query_copies()
+        wanted = ox.query_copy_keys(self.encoders.text_model_id, self.encoders.visual_model_id)
         todo = [(k, kind) for k, kind in wanted if not ox.is_exported(root, k) and not ox.has_failed(root, k)]
+        if todo and progress is not None:
+            progress(Progress("preparing", 0, 0, 0.0, None, self.encoders.device))
         for key, kind in todo:
             try:
                 done = self._export_copy(kind, root)
@@ -404,9 +391,7 @@ class Library:
 
         summary = self.indexer.run(scopes, hold_done, retry_failed, roots)
         if not summary.cancelled and query_copies:  # benchmarks time the indexing alone
-            if progress is not None and self._query_copies_missing():
-                progress(Progress("preparing", 0, 0, 0.0, None, self.encoders.device))
-            self.prepare_query_models()
+            self.prepare_query_models(progress)
         if progress is not None:
             for p in held:
                 progress(p)

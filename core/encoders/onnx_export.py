@@ -57,6 +57,14 @@ def export_dir(root: Path, model_id: str) -> Path:
     return root / slug(model_id)
 
 
+def query_copy_keys(text_model_id: str, visual_model_id: str | None) -> list[tuple[str, str]]:
+    """(key, kind) of every copy queries use: the sentence encoder, and CLIP's two towers if it has weights."""
+    keys = [(text_model_id, "sentence")]
+    if visual_model_id is not None:
+        keys += [(visual_model_id, "clip-text"), (visual_id(visual_model_id), "clip-visual")]
+    return keys
+
+
 def is_exported(root: Path, model_id: str) -> bool:
     try:
         manifest = json.loads((export_dir(root, model_id) / MANIFEST).read_text())

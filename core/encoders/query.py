@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from core.encoders import ImageEncoder, TextEncoder, Transcriber
-from core.encoders.onnx_export import export_dir, is_exported, visual_id
+from core.encoders.onnx_export import export_dir, is_exported, query_copy_keys, visual_id
 
 log = logging.getLogger(__name__)
 
@@ -110,10 +110,8 @@ class QueryEncoders:
 
     def copies_exist(self) -> bool:
         """Every text tower a query needs has its ONNX copy (so loading them never imports torch)."""
-        ids = [self.encoders.text_model_id]
-        if self.encoders.visual_model_id is not None:
-            ids += [self.encoders.visual_model_id, visual_id(self.encoders.visual_model_id)]
-        return all(is_exported(self.onnx_root, m) for m in ids)
+        keys = query_copy_keys(self.encoders.text_model_id, self.encoders.visual_model_id)
+        return all(is_exported(self.onnx_root, key) for key, _kind in keys)
 
     def behind(self) -> bool:
         """A copy was written after this holder loaded torch's model instead: a fresh holder would use it."""
