@@ -9,10 +9,8 @@ for roots and settings while it holds the index lock, so never beside an index r
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -26,6 +24,7 @@ import numpy as np
 import sqlite_utils
 from sqlite_utils.db import ForeignKey
 
+from core.lock import exclusive
 from core.types import Chunk, Kind, LibraryDamaged
 
 log = logging.getLogger(__name__)
@@ -204,7 +203,7 @@ class Catalog:
         if version < SCHEMA_VERSION:
             # Several processes may open a new library at once (three `trove index` runs, the app and the
             # CLI): one creates the schema, the others wait for it and then find it made.
-            with self._lock, _exclusive(self.path.with_name(self.path.name + ".schema-lock")):
+            with self._lock, exclusive(self.path.with_name(self.path.name + ".schema-lock")):
                 if self.conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
                     create_schema(self.db)
                     self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
@@ -512,17 +511,6 @@ class Catalog:
 
     def chunk_count(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
-
-
-@contextmanager
-def _exclusive(path: Path) -> Iterator[None]:
-    """An exclusive lock across processes (flock: let go of by the kernel when a process dies)."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
 
 
 def _like_prefix(prefix: str) -> str:

@@ -23,11 +23,27 @@ LOCK_NAME = "index.lock"
 
 
 @contextlib.contextmanager
-def index_lock(data_dir: Path, wait: bool = False) -> Iterator[None]:
-    """Hold the data folder's index lock. Without ``wait``, raise ``LibraryBusy`` if another process has it."""
-    path = data_dir / LOCK_NAME
+def lock_file(path: Path) -> Iterator[int]:
+    """``path`` opened for locking (created 0600); closing it lets go of any lock taken on it."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
+        yield fd
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def exclusive(path: Path) -> Iterator[None]:
+    """Wait for, then hold, an exclusive lock on ``path`` across processes."""
+    with lock_file(path) as fd:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+
+
+@contextlib.contextmanager
+def index_lock(data_dir: Path, wait: bool = False) -> Iterator[None]:
+    """Hold the data folder's index lock. Without ``wait``, raise ``LibraryBusy`` if another process has it."""
+    with lock_file(data_dir / LOCK_NAME) as fd:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -43,9 +59,6 @@ def index_lock(data_dir: Path, wait: bool = False) -> Iterator[None]:
             yield
         finally:
             os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
 
 
 def _owner(fd: int) -> str:
