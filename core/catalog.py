@@ -146,6 +146,12 @@ class ChunkRow:
     end_s: float | None
 
 
+def sqlite_code(exc: sqlite3.Error) -> int:
+    """SQLite's primary result code of an error (``sqlite3.SQLITE_FULL``, ...): errors are told apart by it,
+    never by their text."""
+    return (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+
+
 def fts_query(terms: list[str]) -> str | None:
     """A safe FTS5 query: each word quoted, OR'ed (the porter tokenizer matches word forms)."""
     return " OR ".join('"' + w.replace('"', '""') + '"' for w in terms) or None

@@ -146,10 +146,10 @@ _UNSAFE = frozenset({"Cc", "Cf", "Zl", "Zp"})  # controls, format (bidi override
 
 def _catalog_trouble(exc: sqlite3.Error, args: argparse.Namespace) -> str:
     """What a SQLite error means for the person, by its error code (never by its text)."""
-    from core.library import default_data_dir
+    from core.catalog import sqlite_code
 
-    where = args.data_dir or default_data_dir()
-    code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF  # the primary result code
+    where = _data_dir(args)
+    code = sqlite_code(exc)
     if code == sqlite3.SQLITE_FULL:
         return (f"the disk holding {where} is full ({exc}); free some space and run `trove index` again "
                 "(what was indexed so far is kept)")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from core.catalog import Catalog
+from core.catalog import Catalog, sqlite_code
 from core.config import default_data_dir, environment
 from core.device import DeviceChoice, confirm_device, probe_device
 from core.encoders import Encoders
@@ -494,8 +494,7 @@ def _open_catalog(path: Path) -> Catalog:
     try:
         return Catalog(path)
     except sqlite3.OperationalError as exc:
-        code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
-        if code not in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY) or not path.is_file():
+        if sqlite_code(exc) not in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY) or not path.is_file():
             raise
         log.warning("%s cannot be written (%s): opening it read-only; searching works, indexing does not",
                     path.parent, exc)
