@@ -34,45 +34,40 @@ SCHEMA_VERSION = 1
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"  # word forms match ("tyres" finds "tyre"), accents fold
 
 
+# Every table and its columns, declared once: ``create_schema`` makes them, ``_check_schema`` expects them.
+COLUMNS: dict[str, dict[str, type]] = {
+    "roots": {"path": str, "added_at": float},
+    "settings": {"key": str, "value": str},
+    "files": {"id": int, "path": str, "kind": str, "size_bytes": int, "mtime_ns": int, "content_hash": str,
+              "date_ts": float, "meta": str, "thumbnail": str, "visual_pending": int, "indexed_at": float},
+    "chunks": {"id": int, "file_id": int, "ordinal": int, "text": str, "name": str, "start_s": float,
+               "end_s": float, "visual": bytes, "visual_model": str, "textvec": bytes, "text_model": str},
+    "failures": {"path": str, "reason": str, "size_bytes": int, "mtime_ns": int, "failed_at": float},
+}
+FTS_COLUMNS = ("text", "name")  # of chunks, in chunks_fts
+
+
 def create_schema(db: sqlite_utils.Database) -> None:
     """The catalog's tables, through sqlite-utils. Every step is idempotent, so a crash half-way through
     is finished at the next open (the schema version is written last)."""
-    db.table("roots").create({"path": str, "added_at": float}, pk="path", not_null={"added_at"},
-                             if_not_exists=True)
-    db.table("settings").create({"key": str, "value": str}, pk="key", not_null={"value"}, if_not_exists=True)
+    db.table("roots").create(COLUMNS["roots"], pk="path", not_null={"added_at"}, if_not_exists=True)
+    db.table("settings").create(COLUMNS["settings"], pk="key", not_null={"value"}, if_not_exists=True)
     files = db.table("files")
-    files.create({"id": int, "path": str, "kind": str, "size_bytes": int, "mtime_ns": int, "content_hash": str,
-                  "date_ts": float, "meta": str, "thumbnail": str, "visual_pending": int, "indexed_at": float},
-                 pk="id", not_null={"path", "kind", "size_bytes", "mtime_ns", "content_hash", "date_ts", "meta",
-                                    "visual_pending", "indexed_at"},
+    files.create(COLUMNS["files"], pk="id",
+                 not_null={"path", "kind", "size_bytes", "mtime_ns", "content_hash", "date_ts", "meta",
+                           "visual_pending", "indexed_at"},
                  defaults={"meta": "{}", "visual_pending": 0}, if_not_exists=True)
     files.create_index(["path"], index_name="files_path", unique=True, if_not_exists=True)
     files.create_index(["content_hash"], index_name="files_hash", if_not_exists=True)
     files.create_index(["kind", "date_ts"], index_name="files_kind_date", if_not_exists=True)
     chunks = db.table("chunks")
-    chunks.create({"id": int, "file_id": int, "ordinal": int, "text": str, "name": str, "start_s": float,
-                   "end_s": float, "visual": bytes, "visual_model": str, "textvec": bytes, "text_model": str},
-                  pk="id", not_null={"file_id", "ordinal", "text", "name"},
+    chunks.create(COLUMNS["chunks"], pk="id", not_null={"file_id", "ordinal", "text", "name"},
                   foreign_keys=[ForeignKey("chunks", "file_id", "files", "id", on_delete="CASCADE")],
                   if_not_exists=True)
     chunks.create_index(["file_id"], index_name="chunks_file", if_not_exists=True)
-    chunks.enable_fts(["text", "name"], fts_version="FTS5", create_triggers=True, tokenize=FTS_TOKENIZER,
-                      replace=True)
-    db.table("failures").create({"path": str, "reason": str, "size_bytes": int, "mtime_ns": int,
-                                 "failed_at": float}, pk="path", not_null={"reason", "failed_at"},
+    chunks.enable_fts(FTS_COLUMNS, fts_version="FTS5", create_triggers=True, tokenize=FTS_TOKENIZER, replace=True)
+    db.table("failures").create(COLUMNS["failures"], pk="path", not_null={"reason", "failed_at"},
                                 if_not_exists=True)
-
-
-_EXPECTED_COLUMNS = {
-    "roots": ("path", "added_at"),
-    "settings": ("key", "value"),
-    "files": ("id", "path", "kind", "size_bytes", "mtime_ns", "content_hash", "date_ts", "meta", "thumbnail",
-              "visual_pending", "indexed_at"),
-    "chunks": ("id", "file_id", "ordinal", "text", "name", "start_s", "end_s", "visual", "visual_model", "textvec",
-               "text_model"),
-    "chunks_fts": ("text", "name"),
-    "failures": ("path", "reason", "size_bytes", "mtime_ns", "failed_at"),
-}
 
 
 def to_blob(vec: np.ndarray | None) -> bytes | None:
@@ -218,10 +213,11 @@ class Catalog:
     def _check_schema(self) -> None:
         """Every table and column this version uses is there (sqlite-utils' introspection): a catalog
         that says it is current but is not is reported, not half-used."""
+        expected = {**{t: tuple(cols) for t, cols in COLUMNS.items()}, "chunks_fts": FTS_COLUMNS}
         tables = set(self.db.table_names())
-        missing = sorted(set(_EXPECTED_COLUMNS) - tables)
+        missing = sorted(set(expected) - tables)
         if not missing:
-            missing = [f"{table}.{col}" for table, cols in _EXPECTED_COLUMNS.items()
+            missing = [f"{table}.{col}" for table, cols in expected.items()
                        for col in cols if col not in self.db.table(table).columns_dict]
         if missing:
             raise LibraryDamaged(f"{self.path} lacks {', '.join(missing[:5])}: it is damaged or not a Trove catalog; "
