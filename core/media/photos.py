@@ -59,46 +59,14 @@ def _reduced(img: Image.Image, want: int) -> Image.Image:
     return img.reduce(factor)
 
 
-def query_pixels(path: str, image_size: int, limit_megapixels: float | None = None) -> np.ndarray:
-    """An image given as a query (picked, dropped, pasted) as the encoder's input, (1, 3, S, S): the
-    library's pixel limit, draft decoding, EXIF orientation, and errors that name the file."""
-    from core.encoders.clip import preprocess
-
+def _decode(path: str, want: int, limit_megapixels: float | None) -> tuple[Image.Image, Image.Exif, tuple[int, int]]:
+    """Open and decode an image as small as ``want`` allows, within the pixel limit: (the image turned
+    upright by its EXIF orientation, its EXIF, its own size before any reduction). Errors are MediaError."""
     limit = limit_megapixels or max_megapixels()
-    try:
-        with warnings.catch_warnings(), Image.open(path) as img:
-            warnings.simplefilter("ignore")
-            megapixels = img.width * img.height / 1e6
-            if megapixels > limit:
-                raise MediaError(
-                    f"{path}: the image is {megapixels:.0f} megapixels, over the {limit:.0f}-megapixel limit; "
-                    "raise it with TROVE_MAX_IMAGE_MEGAPIXELS if you trust the file")
-            if img.format == "JPEG":
-                img.draft("RGB", (image_size, image_size))
-            img.seek(0)
-            img.load()
-            shown = ImageOps.exif_transpose(_reduced(img, image_size)) or img
-            return preprocess(shown, image_size)[None]
-    except MediaError:
-        raise
-    except UnidentifiedImageError as exc:
-        raise MediaError(f"{path}: not an image Trove can read; search by a photo (jpg, png, webp, heic, ...)") from exc
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise MediaError(f"{path}: the image is corrupt or truncated ({exc})") from exc
-
-
-def extract_photo(stat: FileStat, image_size: int | None, limit_megapixels: float | None = None,
-                  digest: str | None = None) -> Extracted:
-    """Decode one photo. ``image_size`` is the encoder's input edge, or None when no image encoder is
-    loaded (then no pixels are prepared and the photo waits for visual encoding)."""
-    if stat.size_bytes == 0:
-        raise MediaError("the file is empty (0 bytes)")
-    limit = limit_megapixels or max_megapixels()
-    digest = digest or content_hash(stat.path, stat.size_bytes)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # PIL's "possibly corrupt EXIF" chatter; bad files raise anyway
-            img = Image.open(stat.path)
+            img = Image.open(path)
             megapixels = img.width * img.height / 1e6
             if megapixels > limit:
                 raise MediaError(
@@ -107,7 +75,6 @@ def extract_photo(stat: FileStat, image_size: int | None, limit_megapixels: floa
                 )
             exif = img.getexif()
             size = img.size  # what the person's photo measures, before draft decoding or any reduction
-            want = max(THUMBNAIL_EDGE, image_size or 0)
             if img.format == "JPEG":
                 img.draft("RGB", (want, want))  # decode at 1/2, 1/4 or 1/8 scale: the big saving on 12 MP
             img.seek(0)  # GIF/TIFF: first frame
@@ -119,11 +86,33 @@ def extract_photo(stat: FileStat, image_size: int | None, limit_megapixels: floa
         raise MediaError("not an image Trove can read (wrong extension or unsupported format)") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise MediaError(f"the image is corrupt or truncated ({exc})") from exc
-    shown: Image.Image = decoded
     try:
-        shown = ImageOps.exif_transpose(decoded) or decoded
+        return ImageOps.exif_transpose(decoded) or decoded, exif, size
     except Exception:  # a broken orientation tag must not lose the photo
-        log.debug("ignoring a bad EXIF orientation in %s", stat.path)
+        log.debug("ignoring a bad EXIF orientation in %s", path)
+        return decoded, exif, size
+
+
+def query_pixels(path: str, image_size: int, limit_megapixels: float | None = None) -> np.ndarray:
+    """An image given as a query (picked, dropped, pasted) as the encoder's input, (1, 3, S, S), decoded
+    as the library's photos are; errors name the file."""
+    from core.encoders.clip import preprocess
+
+    try:
+        shown, _exif, _size = _decode(path, image_size, limit_megapixels)
+    except MediaError as exc:
+        raise MediaError(f"{path}: {exc}") from exc
+    return preprocess(shown, image_size)[None]
+
+
+def extract_photo(stat: FileStat, image_size: int | None, limit_megapixels: float | None = None,
+                  digest: str | None = None) -> Extracted:
+    """Decode one photo. ``image_size`` is the encoder's input edge, or None when no image encoder is
+    loaded (then no pixels are prepared and the photo waits for visual encoding)."""
+    if stat.size_bytes == 0:
+        raise MediaError("the file is empty (0 bytes)")
+    digest = digest or content_hash(stat.path, stat.size_bytes)
+    shown, exif, size = _decode(stat.path, max(THUMBNAIL_EDGE, image_size or 0), limit_megapixels)
     rgb = shown.convert("RGB")
     meta = _exif_meta(exif)
     turned = exif.get(0x0112) in (5, 6, 7, 8)  # EXIF orientations that swap width and height
