@@ -200,17 +200,14 @@ def _index_summary(args: argparse.Namespace, out: dict[str, Any]) -> None:
 def cmd_index(args: argparse.Namespace) -> int:
     from core.owner import ask
 
-    adding = [str(Path(p).expanduser().resolve()) for p in args.paths]
-    missing = [p for p in adding if not os.path.exists(p)]
-    if missing:
-        raise PathNotFound(f"{missing[0]}: no such file or folder; check the path")
+    adding = [str(Path(p).expanduser().resolve()) for p in args.paths]  # absolute: the owner runs elsewhere
     via_owner = ask(_data_dir(args), {"op": "index", "add": adding, "retry_failed": args.retry_failed}, _Bar())
     if via_owner is not None:  # the app or `trove watch` runs it
         _index_summary(args, via_owner)
         return 0
     lib = _open(args)
     with lib:
-        for p in args.paths:
+        for p in adding:  # a missing one raises PathNotFound (in the owner too)
             log.info("library root: %s", lib.add_root(p))
         if not lib.roots():
             sys.stderr.write("trove: no library folders yet; run `trove index FOLDER` to add one\n")
