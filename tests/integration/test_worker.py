@@ -84,8 +84,7 @@ def test_the_parent_never_imports_torch_and_answers_every_query_kind(data: Path)
 
 
 def test_the_parent_follows_the_childs_writes_while_it_runs(data: Path) -> None:
-    lib = Library.open(data / "d", isolated=True)
-    try:
+    with Library.open(data / "d", isolated=True) as lib:
         assert lib.child is not None
         lib.child.follow_every_s = 0.0
         root = lib.add_root(more_files(data / "follow", notes=40, photos=10, tag="follow"))
@@ -96,13 +95,10 @@ def test_the_parent_follows_the_childs_writes_while_it_runs(data: Path) -> None:
         assert before_done and max(before_done) > 15  # the sample library's 15, then some of the new ones
         hits = lib.search(Query(text="who waters the tomatoes", limit=5)).results
         assert hits and "note-follow" in hits[0].path
-    finally:
-        lib.close()
 
 
 def test_a_cancel_stops_the_child_and_the_next_run_finishes(data: Path) -> None:
-    lib = Library.open(data / "d", isolated=True)
-    try:
+    with Library.open(data / "d", isolated=True) as lib:
         root = lib.add_root(more_files(data / "cancel", notes=120, photos=20, tag="cancel"))
 
         def cancel_when_started(p: Progress) -> None:
@@ -114,13 +110,10 @@ def test_a_cancel_stops_the_child_and_the_next_run_finishes(data: Path) -> None:
         again = lib.index([root])
         assert again.added + summary.added == 140 and not again.cancelled
         assert lib.counts()["note"] >= 120 + 40
-    finally:
-        lib.close()
 
 
 def test_a_killed_child_is_reported_and_the_catalog_stays_whole(data: Path) -> None:
-    lib = Library.open(data / "d", isolated=True)
-    try:
+    with Library.open(data / "d", isolated=True) as lib:
         root = lib.add_root(more_files(data / "kill", notes=150, photos=0, tag="kill"))
         killed: list[int] = []
 
@@ -139,8 +132,6 @@ def test_a_killed_child_is_reported_and_the_catalog_stays_whole(data: Path) -> N
         assert not again.cancelled and lib.counts()["note"] >= 150 + 120 + 40
         hits = lib.search(Query(text="Meeting kill number 149", limit=3)).results
         assert hits and hits[0].path.endswith("note-kill-149.md")
-    finally:
-        lib.close()
 
 
 def test_the_child_stops_when_the_app_dies(data: Path) -> None:

@@ -68,17 +68,25 @@ def test_a_killed_holder_leaves_no_stale_lock(tmp_path: Path) -> None:
         pass
 
 
-def test_a_cache_whose_keys_disagree_with_the_catalog_is_rebuilt(tmp_path: Path) -> None:
-    root = notes(tmp_path / "lib", 20)
+def indexed_cache(tmp_path: Path, n: int) -> tuple[Path, np.ndarray, np.ndarray]:
+    """Index ``n`` notes; the saved vector cache file, its keys and its vectors."""
     with Library.open(tmp_path / "data", encoders=FakeEncoders()) as lib:
-        lib.add_root(root)
+        lib.add_root(notes(tmp_path / "lib", n))
         lib.index()
-        (cache,) = (tmp_path / "data").glob("vectors.*.npz")
+    (cache,) = (tmp_path / "data").glob("vectors.*.npz")
     with np.load(cache) as saved:
-        keys, mat = saved["keys"].copy(), saved["vectors"].copy()
-    keys[:5] += 100_000  # same count, wrong chunks: what two racing runs could save
+        return cache, saved["keys"].copy(), saved["vectors"].copy()
+
+
+def rewrite(cache: Path, keys: np.ndarray, mat: np.ndarray) -> None:
     with open(cache, "wb") as fh:
         np.savez(fh, keys=keys, vectors=mat)
+
+
+def test_a_cache_whose_keys_disagree_with_the_catalog_is_rebuilt(tmp_path: Path) -> None:
+    cache, keys, mat = indexed_cache(tmp_path, 20)
+    keys[:5] += 100_000  # same count, wrong chunks: what two racing runs could save
+    rewrite(cache, keys, mat)
     with Library.open(tmp_path / "data", encoders=FakeEncoders()) as lib:
         assert sorted(int(k) for k in lib.vectors._keys[: len(lib.vectors)]) == lib.catalog.chunk_ids().tolist()
         for i in range(20):
@@ -87,19 +95,12 @@ def test_a_cache_whose_keys_disagree_with_the_catalog_is_rebuilt(tmp_path: Path)
 
 
 def test_a_cache_with_the_right_keys_but_other_vectors_is_rebuilt(tmp_path: Path) -> None:
-    root = notes(tmp_path / "lib", 10)
-    with Library.open(tmp_path / "data", encoders=FakeEncoders()) as lib:
-        lib.add_root(root)
-        lib.index()
-        (cache,) = (tmp_path / "data").glob("vectors.*.npz")
-        good = lib.vectors.vector(int(lib.catalog.chunk_ids()[0]))
-    with np.load(cache) as saved:
-        keys, mat = saved["keys"].copy(), saved["vectors"].copy()
+    cache, keys, mat = indexed_cache(tmp_path, 10)
+    good = mat[0].astype(np.float32)
     mat[0] = 0
-    with open(cache, "wb") as fh:
-        np.savez(fh, keys=keys, vectors=mat)
+    rewrite(cache, keys, mat)
     with Library.open(tmp_path / "data", encoders=FakeEncoders()) as lib:
-        assert good is not None and np.allclose(lib.vectors.vector(int(keys[0])), good, atol=1e-3)
+        assert np.allclose(lib.vectors.vector(int(keys[0])), good, atol=1e-3)
 
 
 @pytest.mark.slow
