@@ -343,6 +343,36 @@ class Catalog:
             f"WHERE chunks_fts MATCH ? AND {where} ORDER BY bm25(chunks_fts, 1.0, 2.0) LIMIT ?",
             [match, *params, limit]).fetchall()
 
+    def chunks_matching(self, match: str, chunk_ids: list[int]) -> set[int]:
+        """Those of ``chunk_ids`` that an FTS5 query matches."""
+        out: set[int] = set()
+        for i in range(0, len(chunk_ids), 500):
+            part = chunk_ids[i:i + 500]
+            marks = ",".join("?" * len(part))
+            out.update(r[0] for r in self.conn.execute(
+                f"SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN ({marks})", [match, *part]))
+        return out
+
+    def highlighted(self, match: str, chunk_ids: list[int]) -> dict[int, str]:
+        """chunk id -> its text with the words ``match`` finds between \\x02 and \\x03 (those it matches)."""
+        out: dict[int, str] = {}
+        for i in range(0, len(chunk_ids), 500):
+            part = chunk_ids[i:i + 500]
+            marks = ",".join("?" * len(part))
+            out.update(self.conn.execute(
+                "SELECT rowid, highlight(chunks_fts, 0, char(2), char(3)) FROM chunks_fts "
+                f"WHERE chunks_fts MATCH ? AND rowid IN ({marks})", [match, *part]))
+        return out
+
+    def file_kinds(self, file_ids: list[int]) -> dict[int, Kind]:
+        out: dict[int, Kind] = {}
+        for i in range(0, len(file_ids), 500):
+            part = file_ids[i:i + 500]
+            marks = ",".join("?" * len(part))
+            out.update((fid, Kind(k)) for fid, k in self.conn.execute(
+                f"SELECT id, kind FROM files WHERE id IN ({marks})", part))
+        return out
+
     def passage_frequency(self, term: str) -> int:
         """How many passages hold ``term`` (or a form of it)."""
         match = fts_query([term])

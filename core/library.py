@@ -44,6 +44,7 @@ from core.types import (
     SearchResult,
     Settings,
     is_inside,
+    kind_of,
 )
 from core.vectors import VectorIndex
 from core.worker import ChildIndexer
@@ -417,7 +418,9 @@ class Library:
     # -- search --------------------------------------------------------------------------------------
     def search(self, query: Query) -> SearchResponse:
         qv = self.query_vectors(query)
-        searcher = Searcher(self._reader(), self.vectors, self.weights)
+        searcher = Searcher(self._reader(), self.vectors, self.weights,
+                            sentences=lambda texts: self.query.sentence.encode(texts),
+                            random_clip=self.clip.weights == "random")
         return SearchResponse(query, searcher.search(query, qv))
 
     def query_vectors(self, q: Query) -> QueryVectors:
@@ -427,7 +430,7 @@ class Library:
         ids = set(self._reader().chunk_ids_of(_norm(path)))
         if not ids:
             raise NotIndexed(f"{_norm(path)} is not in the index; add its folder with `trove index FOLDER` first")
-        return like_vectors(ids, self.vectors)
+        return like_vectors(ids, self.vectors, kind_of(_norm(path)))
 
     def clip_hint(self) -> str:
         return f"CLIP weights are missing: photos are searchable by their names and dates only. To add them, {CLIP_HOW_TO}."

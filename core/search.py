@@ -1,50 +1,117 @@
-"""Query -> vectors -> usearch + FTS5 -> rank fusion -> filters -> results that say why they matched.
+"""Query -> vectors -> usearch + FTS5 -> evidence per file, calibrated -> results that say why they matched
+and how strongly, with the sentence that answers.
 
-A query vector is ``[a * visual_q, b * text_q]`` against fused chunk vectors ``[visual, text]``, so its
-inner product is ``a*cos_visual + b*cos_text``: per-query weights with one index. Keyword hits (FTS5,
-BM25) are fused with the vector ranking by reciprocal rank fusion. Weights and the no-match cut-off
-were chosen on tests/eval (see ``FusionWeights``).
+Candidates are the chunks nearest the query vector ``[a * visual_q, b * text_q]`` (fused chunk vectors
+``[visual, text]``) and the chunks holding the query's distinctive words (FTS5). Each candidate is then
+scored on its own evidence rather than by its rank among the others, so that a score can say "no match":
+
+* ``sem``: sentence-embedding cosine of the passage to the query's words (MiniLM);
+* ``vis``: CLIP cosine of the query (picture, or words through CLIP's text tower) to the chunk;
+* ``cov``: the share of the query's words the passage holds, each word weighed by its rarity (IDF), so
+  "spare key" on a note with both words beats a note with "spare" alone; ``near``: they stand together
+  (FTS5 ``NEAR``); ``title``: they are in the file's name.
+
+A channel (query mode x result kind, ``CHANNELS``) turns its evidence into a *level* through three
+cut-offs: 1 at ``weak``, 2 at ``good``, 3 at ``strong``, linear between. The level is the score: results
+are ranked by it across kinds, a result is ``matched`` from level 1, and its ``strength`` is the word of
+the cut-off it passed. Cut-offs were calibrated on the tuning half of tests/eval (``tests/eval/
+calibrate.py``); CLIP channels with seeded random weights (tests) count only near-copies of a picture,
+because such weights carry no meaning. A file's level is its best chunk's, plus a little for each other
+chunk that matches on its own (a note about the topic beats one with a passing mention).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
 import numpy as np
 
-from core.catalog import Catalog, FileFilter
+from core import snippets
+from core.catalog import Catalog, FileFilter, fts_query
 from core.encoders import TextEncoder, Transcriber
-from core.types import Kind, MediaError, ModelMissing, NotIndexed, Query, SearchResult, clock
+from core.types import Kind, MediaError, ModelMissing, NotIndexed, Query, SearchResult, Segment, clock
 from core.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
 
+STRENGTHS = ("weak", "good", "strong")  # level 1, 2, 3
+
+
+@dataclass(frozen=True, slots=True)
+class Cutoffs:
+    """Where a channel's evidence becomes a weak, good and strong match."""
+
+    weak: float
+    good: float
+    strong: float
+
+    def level(self, x: float) -> float:
+        """0..1 below ``weak`` (no match), 1..2..3 through the cut-offs, above 3 past ``strong``."""
+        if x < self.weak:
+            return max(0.0, x / self.weak) if self.weak > 0 else 0.0
+        if x < self.good:
+            return 1.0 + (x - self.weak) / (self.good - self.weak)
+        if x < self.strong:
+            return 2.0 + (x - self.good) / (self.strong - self.good)
+        return 3.0 + (x - self.strong) / (self.strong - self.good)
+
+
+NEVER = Cutoffs(9.0, 9.5, 10.0)  # evidence that cannot mean anything (random CLIP weights' text channels)
+
+# Calibrated on the tuning half of tests/eval with its 1,200 distractor notes (tests/eval/calibrate.py):
+# ``weak`` sits above what off-topic queries reach, ``good``/``strong`` near the 25th/60th percentile of
+# what relevant files reach. Word channels' evidence is sem + cov/near/title terms (``FusionWeights``).
+CHANNELS: dict[str, Cutoffs] = {
+    "words:note": Cutoffs(0.42, 0.5, 0.62),  # typed words -> note passage
+    "words:recording": Cutoffs(0.37, 0.47, 0.6),  # typed words -> transcript window
+    "words:photo": Cutoffs(0.38, 0.6, 0.85),  # words -> a photo's folder, name, date and camera
+    "voice:note": Cutoffs(0.42, 0.5, 0.62),  # spoken words (their transcript), likewise
+    "voice:recording": Cutoffs(0.37, 0.47, 0.6),
+    "voice:photo": Cutoffs(0.38, 0.6, 0.85),
+    "like:text": Cutoffs(0.45, 0.6, 0.75),  # a note or recording -> other passages (sentence embeddings)
+    # CLIP ViT-B-32 with trained weights. Not measured here (no weights on this machine): typical values
+    # for that model: a caption and its photo score 0.28-0.35, unrelated pairs 0.10-0.20; two photos of
+    # the same scene 0.8-0.9, unrelated photos 0.4-0.6.
+    "clip:words->photo": Cutoffs(0.24, 0.28, 0.32),
+    "clip:image->photo": Cutoffs(0.72, 0.82, 0.9),
+    "clip:image->text": Cutoffs(0.24, 0.28, 0.32),
+    # Seeded random weights (tests, benchmarks): every photo looks alike (cosines of 0.95-0.99 between
+    # unrelated pictures, measured on the eval photos), so only a near-copy counts.
+    "random:words->photo": NEVER,
+    "random:image->photo": Cutoffs(0.995, 0.997, 0.999),
+    "random:image->text": NEVER,
+}
+
 
 @dataclass(frozen=True, slots=True)
 class FusionWeights:
-    """Chosen by measurement on tests/eval (``python -m tests.eval.tune --wide``, 420 settings, CLIP with
-    random weights). Among settings within one missed query of the best recall@3, this one has the best
-    MRR: recall@3 0.996 and MRR 0.965 over the query types, against recall@3 1.000 / MRR 0.888 for the
-    recall-first best (keyword_weight 0.3). Keywords then mostly decide the no-match cut-off (a rare word
-    like "banneton" is found although its sentence-embedding similarity is 0.15) and break ties.
-    ``text_query_visual`` was measured with random CLIP weights, where it is noise; revisit with real ones."""
+    """How word evidence adds up, chosen on the tuning half of tests/eval (``python -m tests.eval.tune``).
+
+    A passage's word evidence is ``sem + coverage * cov + near * [words together] + title * title_cov``;
+    a rare code (a word with digits, an invoice number or "F22", in at most ``rare_keyword_df`` passages)
+    adds ``rare_code``, because sentence embeddings blur such tokens. ``text_query_visual`` is the CLIP
+    share of the candidate vector search for typed queries (measured with random weights only: there it
+    is noise, so it stays small)."""
 
     text_query_visual: float = 0.2  # a for text queries: CLIP text->image/passage similarity
     text_query_text: float = 1.0  # b for text queries: sentence-embedding similarity
-    rrf_k: float = 5.0  # reciprocal rank fusion constant
-    keyword_weight: float = 0.1  # weight of the keyword ranking in the fusion
-    min_text_score: float = 0.22  # below this (and no keyword hit), an unfiltered text result is dropped
+    coverage: float = 0.25  # weight of the IDF-weighted share of query words in the passage
+    near: float = 0.08  # the query's words stand together (FTS5 NEAR)
+    title: float = 0.08  # the query's words are in the file's name (IDF-weighted share)
+    rare_code: float = 0.3  # a rare code of the query is in the passage
+    other_chunk: float = 0.1  # level added per other chunk of the file that matches too (at most 3)
     vector_candidates: int = 400  # chunks taken from the vector index before grouping by file
-    keyword_max_df_fraction: float = 0.2  # a word in more than this share of passages is not a keyword...
+    keyword_max_df_fraction: float = 0.2  # a word in more than this share of passages brings no candidates
     keyword_min_df: int = 5  # ...unless it is in at most this many (small libraries)
-    rare_keyword_df: int = 2  # a query code (word with digits) in at most this many passages is rare...
-    rare_keyword_weight: float = 1.0  # ...and then the keyword ranking weighs this much
+    rare_keyword_df: int = 2
     image_query_text: float = 0.5  # b for an image query refined by words (a is 1): the image leads
+    snippet_results: int = 20  # results whose best sentence is chosen by embedding (the rest by keywords)
 
 
 @dataclass(slots=True)
@@ -56,17 +123,33 @@ class QueryVectors:
     keywords: list[str]  # keyword_terms() of the query's words
     mode: str  # text | image | voice | like | filter
     own_chunks: set[int] = field(default_factory=set)  # "more like this": leave the file itself out
+    like_kind: Kind | None = None  # "more like this": the kind of the file it started from
 
 
 @dataclass(slots=True)
-class _Candidate:
-    file_id: int
+class _Hit:
+    """A candidate chunk and its evidence."""
+
     chunk_id: int
-    vscore: float | None = None  # best fused vector score among its chunks, None if not a vector hit
-    tscore: float = 0.0  # text-space part of the score, for the cut-off and "why"
-    kw_rank: int | None = None
-    v_rank: int | None = None
-    kw_snippet: str | None = None
+    file_id: int
+    fused: float = float("-inf")  # inner product with the query vector (candidate order)
+    sem: float | None = None
+    vis: float | None = None
+    cov: float = 0.0
+    title: float = 0.0
+    near: bool = False
+    code: bool = False
+    level: float = 0.0
+    channel: str = ""
+    x: float = 0.0  # the evidence the channel judged
+
+
+@dataclass(slots=True)
+class _File:
+    file_id: int
+    best: _Hit
+    level: float
+    kind: Kind | None = None
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -98,131 +181,276 @@ def file_filter(q: Query) -> FileFilter:
     return FileFilter(str(q.kind) if q.kind is not None else None, q.folder, ts(q.after), ts(q.before))
 
 
+def strength_of(level: float) -> str | None:
+    return None if level < 1.0 else STRENGTHS[min(2, int(level) - 1)]
+
+
 class Searcher:
-    def __init__(self, catalog: Catalog, vectors: VectorIndex, weights: FusionWeights | None = None) -> None:
+    """One search over a catalog and its vectors. ``sentences`` encodes snippet candidates with the query's
+    sentence model; ``random_clip`` says the CLIP weights are seeded random ones (their cut-offs)."""
+
+    def __init__(self, catalog: Catalog, vectors: VectorIndex, weights: FusionWeights | None = None,
+                 sentences: Callable[[list[str]], np.ndarray] | None = None, random_clip: bool = False) -> None:
         self.catalog = catalog
         self.vectors = vectors
         self.w = weights or FusionWeights()
+        self.sentences = sentences
+        self.clip = "random" if random_clip else "clip"
 
     def search(self, q: Query, qv: QueryVectors) -> list[SearchResult]:
         flt = file_filter(q)
-        cands: dict[int, _Candidate] = {}  # by file id
-        has_vector = qv.visual is not None or qv.text is not None
-        if has_vector:
-            qvec = self.vectors.query_vector(qv.visual, qv.text, qv.visual_weight, qv.text_weight)
-            for chunk_id, file_id, score in self._vector_hits(qvec, q, flt, qv.own_chunks):
-                c = cands.get(file_id)
-                if c is None or c.vscore is None or score > c.vscore:
-                    t = self._text_part(chunk_id, qv) if qv.text is not None else 0.0
-                    if c is None:
-                        cands[file_id] = _Candidate(file_id, chunk_id, score, t)
-                    else:
-                        c.chunk_id, c.vscore, c.tscore = chunk_id, score, t
-        terms, rare = self._distinctive(qv.keywords)
-        keyword_weight = self.w.rare_keyword_weight if rare else self.w.keyword_weight
-        if terms:
-            rank = 0
-            for chunk_id, file_id, snip in self.catalog.keyword_hits(terms, flt):
-                if chunk_id in qv.own_chunks:
-                    continue
-                c = cands.get(file_id)
-                if c is None:
-                    c = cands[file_id] = _Candidate(file_id, chunk_id)
-                if c.kw_rank is None:
-                    rank += 1
-                    c.kw_rank = rank
-                    c.kw_snippet = snip
-        if q.filtered and not cands:
-            # Filters with no usable query (or an empty one): everything that passes, newest first.
-            for file_id, chunk_id in self.catalog.newest_passing(flt, q.limit):
-                cands[file_id] = _Candidate(file_id, chunk_id)
-        by_vec = sorted((c for c in cands.values() if c.vscore is not None), key=lambda c: -(c.vscore or 0.0))
-        for i, c in enumerate(by_vec, 1):
-            c.v_rank = i
-        k = self.w.rrf_k
-        scored = []
-        for c in cands.values():
-            if not q.filtered and qv.mode in ("text", "voice") and c.kw_rank is None and c.tscore < self.w.min_text_score:
+        files, words = self.evidence(q, qv, flt)
+        matched = sorted((f for f in files.values() if f.level >= 1.0 and qv.mode != "filter"),
+                         key=lambda f: (-f.level, -f.best.fused))
+        shown: list[tuple[_File, bool]] = [(f, True) for f in matched[: q.limit]]
+        if q.filtered and len(shown) < q.limit:
+            rest = [f for f in files.values() if f.level < 1.0 or qv.mode == "filter"]
+            rest.sort(key=lambda f: (-f.level, -f.best.fused))
+            shown += [(f, False) for f in rest[: q.limit - len(shown)]]
+            if len(shown) < q.limit:  # files with no candidate chunk: newest first
+                have = {f.file_id for f, _ in shown}
+                for file_id, chunk_id in self.catalog.newest_passing(flt, q.limit + len(have)):
+                    if file_id not in have and len(shown) < q.limit:
+                        shown.append((_File(file_id, _Hit(chunk_id, file_id), 0.0), False))
+        return self._results(shown, qv, words)
+
+    def evidence(self, q: Query, qv: QueryVectors, flt: FileFilter) -> tuple[dict[int, _File], _Words | None]:
+        """Every candidate file with its best chunk, channel, evidence and level (tests/eval/calibrate.py
+        reads the evidence to place the cut-offs)."""
+        hits = self._candidates(q, qv, flt)
+        words = self._word_evidence(qv, hits) if qv.keywords else None
+        files: dict[int, _File] = {}
+        kinds = self.catalog.file_kinds(list({h.file_id for h in hits.values()}))
+        for h in hits.values():
+            kind = kinds.get(h.file_id)
+            if kind is None:
                 continue
-            s = (1.0 / (k + c.v_rank) if c.v_rank else 0.0) + (
-                keyword_weight / (k + c.kw_rank) if c.kw_rank else 0.0)
-            scored.append((s, c))
-        scored.sort(key=lambda t: (-t[0], -(t[1].vscore or 0.0)))
-        return [self._result(c, s, qv) for s, c in scored[: q.limit]]
+            self._level(h, kind, qv)
+            f = files.get(h.file_id)
+            if f is None:
+                files[h.file_id] = _File(h.file_id, h, h.level, kind)
+            elif h.level > f.best.level:
+                f.best, f.level = h, h.level
+        for h in hits.values():  # other chunks of a file that match on their own add a little
+            f = files.get(h.file_id)
+            if f is not None and h is not f.best and h.level >= 1.0 and f.level >= 1.0:
+                f.level = min(f.level + self.w.other_chunk, f.best.level + 3 * self.w.other_chunk)
+        return files, words
 
-    def _distinctive(self, terms: list[str]) -> tuple[list[str], bool]:
-        """The query words worth a keyword search, and whether one of them is a rare code.
+    # -- candidates ---------------------------------------------------------------------------------------
+    def _candidates(self, q: Query, qv: QueryVectors, flt: FileFilter) -> dict[int, _Hit]:
+        hits: dict[int, _Hit] = {}
+        qvec = None
+        if qv.visual is not None or qv.text is not None:
+            qvec = self.vectors.query_vector(qv.visual, qv.text, qv.visual_weight, qv.text_weight)
+            count = max(self.w.vector_candidates, q.limit)
+            for chunk_id, file_id, score in self._vector_hits(qvec, q, flt, qv.own_chunks, count):
+                hits[chunk_id] = _Hit(chunk_id, file_id, score)
+        if qv.keywords:
+            terms = self._distinctive(qv.keywords)
+            if terms:
+                for chunk_id, file_id, _snip in self.catalog.keyword_hits(terms, flt):
+                    if chunk_id not in qv.own_chunks and chunk_id not in hits:
+                        hits[chunk_id] = _Hit(chunk_id, file_id)
+        if q.filtered and not hits:
+            for file_id, chunk_id in self.catalog.newest_passing(flt, q.limit):
+                hits[chunk_id] = _Hit(chunk_id, file_id)
+        for h in hits.values():
+            vec = self.vectors.vector(h.chunk_id)
+            if vec is None:
+                continue
+            d = self.vectors.visual_dim
+            if qvec is not None and h.fused == float("-inf"):
+                h.fused = float(vec @ qvec)
+            if qv.text is not None:
+                h.sem = _cos(vec[d:], qv.text)
+            if qv.visual is not None and d:
+                h.vis = _cos(vec[:d], qv.visual)
+        return hits
 
-        Words found in many passages ("water", "stop") are dropped: a hit on one says little, and rank
-        fusion would otherwise let it beat the best semantic match. A code (a word with digits: an
-        invoice number, "T14", "F22") found in only a few passages is the opposite: sentence embeddings
-        blur such tokens (notes that differ only by a code look alike to them), so then the keyword
-        ranking counts fully. Rare plain words are not boosted: in the eval that cost paraphrased
-        queries recall@3 0.98 -> 0.94 (incidental rare words matched the wrong notes).
-        """
-        if not terms:
-            return [], False
-        total = self.catalog.chunk_count()
-        cap = max(self.w.keyword_min_df, self.w.keyword_max_df_fraction * total)
-        keep, rare = [], False
-        for t in terms:
-            df = self.catalog.passage_frequency(t)
-            if 0 < df <= cap:
-                keep.append(t)
-                rare = rare or (df <= self.w.rare_keyword_df and any(ch.isdigit() for ch in t))
-        return keep, rare
-
-    def _vector_hits(self, qvec: np.ndarray, q: Query, flt: FileFilter,
-                     exclude: set[int]) -> list[tuple[int, int, float]]:
+    def _vector_hits(self, qvec: np.ndarray, q: Query, flt: FileFilter, exclude: set[int],
+                     count: int) -> list[tuple[int, int, float]]:
         if q.filtered:
             rows = [r for r in self.catalog.chunks_passing(flt) if r[0] not in exclude]
             scores = self.vectors.score(qvec, [r[0] for r in rows])
-            return [(r[0], r[1], float(s)) for r, s in zip(rows, scores, strict=True)]
-        hits = self.vectors.search(qvec, self.w.vector_candidates + len(exclude))
-        hits = [h for h in hits if h[0] not in exclude]
-        if not hits:
+            order: list[int] = [int(i) for i in np.argsort(-scores)[:count]] if len(rows) else []
+            return [(rows[i][0], rows[i][1], float(scores[i])) for i in order]
+        found = self.vectors.search(qvec, count + len(exclude))
+        found = [h for h in found if h[0] not in exclude]
+        if not found:
             return []
-        owner = self.catalog.chunk_owners([h[0] for h in hits])
-        return [(cid, owner[cid], s) for cid, s in hits if cid in owner]
+        owner = self.catalog.chunk_owners([h[0] for h in found])
+        return [(cid, owner[cid], s) for cid, s in found if cid in owner]
 
-    def _text_part(self, chunk_id: int, qv: QueryVectors) -> float:
-        vec = self.vectors.vector(chunk_id)
-        if vec is None or qv.text is None:
-            return 0.0
-        t = vec[self.vectors.visual_dim:]
-        n = float(np.linalg.norm(qv.text))
-        return float(t @ qv.text) / n if n else 0.0
+    def _distinctive(self, terms: list[str]) -> list[str]:
+        """The query words worth a keyword search: found, and not in so many passages ("water", "stop")
+        that a hit says little and the list would fill with them."""
+        total = self.catalog.chunk_count()
+        cap = max(self.w.keyword_min_df, self.w.keyword_max_df_fraction * total)
+        return [t for t in terms if 0 < self.catalog.passage_frequency(t) <= cap]
 
-    def _result(self, c: _Candidate, score: float, qv: QueryVectors) -> SearchResult:
-        row = self.catalog.chunk_row(c.file_id, c.chunk_id)
-        path, kind, date_ts, text, start_s, end_s = row.path, row.kind, row.date_ts, row.text, row.start_s, row.end_s
-        reasons = []
-        if kind is Kind.PHOTO:
-            if qv.mode in ("image", "like"):
-                reasons.append(f"looks similar (visual match {c.vscore or 0.0:.2f})")
-            elif c.v_rank:
-                reasons.append(f"described by its name, date and camera (match {c.vscore or 0.0:.2f})")
-            snippet = text
-        elif kind is Kind.RECORDING:
-            if start_s is not None:
-                reasons.append(f"said at {clock(start_s)}–{clock(end_s or start_s)}")
-            snippet = text
-        else:
-            reasons.append("note passage" + (f" (match {c.vscore or 0.0:.2f})" if c.v_rank else ""))
-            snippet = _trim(text)
-        if c.kw_rank is not None and c.kw_snippet:
-            words = sorted({w.lower() for w in re.findall(r"\[([^\]]+)\]", c.kw_snippet)})
-            if words:
-                reasons.append("keywords: " + ", ".join(words[:5]))
+    # -- evidence -----------------------------------------------------------------------------------------
+    def _word_evidence(self, qv: QueryVectors, hits: dict[int, _Hit]) -> _Words:
+        """Which query words each candidate holds (in its text or its file's name), weighed by rarity."""
+        ids = list(hits)
+        total = max(1, self.catalog.chunk_count())
+        idf: dict[str, float] = {}
+        present: list[str] = []
+        for t in qv.keywords:
+            df = self.catalog.passage_frequency(t)
+            idf[t] = math.log((total + 1) / (df + 0.5))
+            if df:
+                present.append(t)
+        norm = sum(idf.values()) or 1.0
+        for t in present:
+            quoted = fts_query([t]) or ""
+            for cid in self.catalog.chunks_matching(quoted, ids):
+                hits[cid].cov += idf[t] / norm
+            for cid in self.catalog.chunks_matching(f"name : {quoted}", ids):
+                hits[cid].title += idf[t] / norm
+            if any(ch.isdigit() for ch in t) and self.catalog.passage_frequency(t) <= self.w.rare_keyword_df:
+                for cid in self.catalog.chunks_matching(quoted, ids):
+                    hits[cid].code = True
+        if len(present) >= 2:
+            near = f"NEAR({' '.join(fts_query([t]) or '' for t in present)}, {max(6, 3 * len(present))})"
+            for cid in self.catalog.chunks_matching(near, ids):
+                hits[cid].near = True
+        return _Words(present, fts_query(qv.keywords))
+
+    def _words_x(self, h: _Hit) -> float:
+        w = self.w
+        return ((h.sem or 0.0) + w.coverage * h.cov + (w.near if h.near else 0.0) + w.title * h.title
+                + (w.rare_code if h.code else 0.0))
+
+    def _level(self, h: _Hit, kind: Kind, qv: QueryVectors) -> None:
+        """The hit's level and the channel that gave it."""
+        options: list[tuple[str, float]] = []  # (channel, evidence)
+        textual = kind is not Kind.PHOTO
+        if qv.mode in ("text", "voice"):
+            options.append((f"{'voice' if qv.mode == 'voice' else 'words'}:{kind}", self._words_x(h)))
+            if kind is Kind.PHOTO and h.vis is not None:
+                options.append((f"{self.clip}:words->photo", h.vis))
+        elif qv.mode == "image":
+            options.append((f"{self.clip}:image->{'text' if textual else 'photo'}", h.vis or 0.0))
+            if qv.keywords:  # words that refine the picture count as typed words would
+                options.append((f"words:{kind}", self._words_x(h)))
+        elif qv.mode == "like":
+            if qv.like_kind is Kind.PHOTO:
+                options.append((f"{self.clip}:image->{'text' if textual else 'photo'}", h.vis or 0.0))
+            elif textual:
+                options.append(("like:text", h.sem or 0.0))
+            else:
+                options.append((f"{self.clip}:words->photo", h.vis or 0.0))
+        for name, x in options:
+            level = CHANNELS[name].level(x)
+            if level > h.level or not h.channel:
+                h.level, h.channel, h.x = level, name, x
+
+    # -- results ------------------------------------------------------------------------------------------
+    def _results(self, shown: list[tuple[_File, bool]], qv: QueryVectors, words: _Words | None) -> list[SearchResult]:
+        rows = {f.best.chunk_id: self.catalog.chunk_row(f.file_id, f.best.chunk_id) for f, _ in shown}
+        marked = self.catalog.highlighted(words.match, list(rows)) if words and words.match else {}
+        pending: list[tuple[int, str, list[snippets.Piece], list[tuple[int, int]]]] = []
+        for i, (f, _m) in enumerate(shown):
+            row = rows[f.best.chunk_id]
+            text, marks = snippets.unmark(marked[f.best.chunk_id]) if f.best.chunk_id in marked else (row.text, [])
+            if row.kind is Kind.RECORDING:
+                meta = self.catalog.file_info(f.file_id)
+                segs = _segments(meta.meta if meta else {})
+                pieces = snippets.segment_pieces(text, segs, row.start_s, row.end_s)
+            elif row.kind is Kind.NOTE:
+                pieces = snippets.sentences(text)
+            else:
+                pieces = [snippets.Piece(0, len(text))] if text else []
+            pending.append((i, text, pieces, marks))
+        sims = self._similarities(qv, [(i, t, p) for i, t, p, _ in pending])
+        out = []
+        for (i, text, pieces, marks), (f, matched) in zip(pending, shown, strict=True):
+            row = rows[f.best.chunk_id]
+            best = snippets.best_piece(pieces, text, marks, sims.get(i)) if pieces else 0
+            snip = snippets.snippet_of(text, marks, pieces, best)
+            why = self._why(f, row.kind, qv, matched, marks, text)
+            said = snip.start_s if snip.start_s is not None else row.start_s
+            if row.kind is Kind.RECORDING and said is not None and matched:
+                why = f"said at {clock(said)}; {why}"
+            out.append(SearchResult(
+                path=row.path, kind=row.kind, score=round(f.level, 4), why=why,
+                snippet=snip.text, start_s=snip.start_s if snip.start_s is not None else row.start_s,
+                end_s=snip.end_s if snip.start_s is not None else row.end_s, chunk_id=f.best.chunk_id,
+                date_ts=row.date_ts, matched=matched, strength=strength_of(f.level) if matched else None,
+                marks=snip.marks, passage=text, window_start_s=row.start_s, window_end_s=row.end_s))
+        return out
+
+    def _similarities(self, qv: QueryVectors, items: list[tuple[int, str, list[snippets.Piece]]]) -> dict[int, list[float]]:
+        """Cosine of each piece (sentence, segment) to the query's words, for the first results, one batch."""
+        if self.sentences is None or qv.text is None or qv.mode not in ("text", "voice", "image"):
+            return {}
+        todo = [(i, t, p) for i, t, p in items[: self.w.snippet_results] if len(p) > 1]
+        texts = [t[x.start:x.end] for _i, t, ps in todo for x in ps]
+        if not texts:
+            return {}
+        vecs = np.asarray(self.sentences(texts), dtype=np.float32)
+        qn = qv.text / (float(np.linalg.norm(qv.text)) or 1.0)
+        norms = np.linalg.norm(vecs, axis=1)
+        sims = (vecs @ qn) / np.where(norms > 0, norms, 1.0)
+        out, k = {}, 0
+        for i, _t, ps in todo:
+            out[i] = [float(s) for s in sims[k:k + len(ps)]]
+            k += len(ps)
+        return out
+
+    def _why(self, f: _File, kind: Kind, qv: QueryVectors, matched: bool, marks: Sequence[tuple[int, int]],
+             text: str) -> str:
+        """Why the file is listed, in words; never a raw score."""
         if qv.mode == "filter":
-            reasons = ["passes the filters"]
-        return SearchResult(path=path, kind=kind, score=score, why="; ".join(reasons) or "match", snippet=snippet,
-                            start_s=start_s, end_s=end_s, chunk_id=c.chunk_id, date_ts=date_ts)
+            return "passes the filters"
+        if not matched:
+            return "passes the filters; does not match the query"
+        h = f.best
+        reasons = []
+        words = list(dict.fromkeys(text[a:b].lower() for a, b in marks))
+        if h.channel.endswith("image->photo"):
+            reasons.append("looks like your picture" if qv.mode == "image" else "looks alike")
+        elif h.channel.endswith("image->text"):
+            reasons.append("about what the picture shows")
+        elif h.channel.endswith("words->photo"):
+            reasons.append("looks like the description")
+        elif h.channel == "like:text":
+            reasons.append("about the same things")
+        else:
+            if h.near and len(words) > 1:
+                reasons.append("has the words together: " + ", ".join(words[:5]))
+            elif words:
+                reasons.append("has the words: " + ", ".join(words[:5]))
+            if h.title > 0:
+                reasons.append("named after them" if kind is not Kind.PHOTO else "its folder or name says so")
+            if (h.sem or 0.0) >= CHANNELS[h.channel].weak * 0.8 or not words:
+                reasons.append({Kind.PHOTO: "its folder, name, date or camera fit the words",
+                                Kind.NOTE: "close in meaning",
+                                Kind.RECORDING: "what was said is close in meaning"}[kind])
+        return "; ".join(reasons) or "matches"
 
 
-def _trim(text: str, words: int = 50) -> str:
-    parts = text.split()
-    return text if len(parts) <= words else " ".join(parts[:words]) + " …"
+@dataclass(frozen=True, slots=True)
+class _Words:
+    present: list[str]  # query words found somewhere in the library
+    match: str | None  # FTS5 query over every query word, for marking them
+
+
+def _cos(part: np.ndarray, q: np.ndarray) -> float:
+    n = float(np.linalg.norm(q)) * float(np.linalg.norm(part))
+    return float(part @ q) / n if n else 0.0
+
+
+def _segments(meta: dict[str, Any]) -> list[Segment]:
+    out = []
+    for seg in meta.get("segments") or []:
+        try:
+            start, end, text = seg
+            out.append(Segment(float(start), float(end), str(text).strip()))
+        except (TypeError, ValueError):
+            continue
+    return out
 
 
 # -- turning a query into vectors ------------------------------------------------------------------------
@@ -280,11 +508,12 @@ def encode_query(q: Query, models: QueryModels, weights: FusionWeights,
     return QueryVectors(visual, text, vw, tw, keyword_terms(words) if words else [], mode)
 
 
-def like_vectors(chunk_ids: set[int], vectors: VectorIndex) -> QueryVectors:
-    """"More like this": the mean of a file's own fused vectors, both spaces at full weight."""
+def like_vectors(chunk_ids: set[int], vectors: VectorIndex, kind: Kind | None = None) -> QueryVectors:
+    """"More like this": the mean of a file's own fused vectors, both spaces at full weight. ``kind`` (the
+    file's) chooses how similarity is judged: by the picture for a photo, by the words for the others."""
     vecs = [v for v in (vectors.vector(i) for i in chunk_ids) if v is not None]
     if not vecs:
         raise NotIndexed("that file has no vectors yet; let the index run finish")
     mean = np.mean(np.stack(vecs), axis=0)
     d = vectors.visual_dim
-    return QueryVectors(mean[:d], mean[d:], 1.0, 1.0, [], "like", chunk_ids)
+    return QueryVectors(mean[:d], mean[d:], 1.0, 1.0, [], "like", chunk_ids, kind)

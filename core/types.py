@@ -157,6 +157,12 @@ class Encoded:
 
 @dataclass(frozen=True, slots=True)
 class SearchResult:
+    """One file in a result list. ``matched`` is False when it is listed only because it passes a filter;
+    ``strength`` ("weak" | "good" | "strong", None when not matched) is the word a front end shows, never
+    ``score`` (1 at the weak cut-off, 2 good, 3 strong; see core.search). ``snippet`` is the best sentence
+    of the matched ``passage`` (for a recording, its best segment, whose times are ``start_s``/``end_s``;
+    the whole window is ``window_start_s``/``window_end_s``); ``marks`` are the query words' spans in it."""
+
     path: str
     kind: Kind
     score: float
@@ -166,16 +172,28 @@ class SearchResult:
     end_s: float | None = None
     chunk_id: int = 0
     date_ts: float | None = None
+    matched: bool = True
+    strength: str | None = None
+    marks: tuple[tuple[int, int], ...] = ()
+    passage: str = ""
+    window_start_s: float | None = None
+    window_end_s: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "path": self.path,
             "kind": str(self.kind),
-            "score": round(self.score, 6),
+            "matched": self.matched,
+            "strength": self.strength,
+            "score": round(self.score, 4),
             "why": self.why,
             "snippet": self.snippet,
+            "marks": [list(m) for m in self.marks],
             "start_s": self.start_s,
             "end_s": self.end_s,
+            "window_start_s": self.window_start_s,
+            "window_end_s": self.window_end_s,
+            "passage": self.passage,
         }
 
 

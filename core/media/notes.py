@@ -31,27 +31,41 @@ def decode_text(data: bytes) -> tuple[str, str]:
 def split_passages(text: str, words_per: int = PASSAGE_WORDS, overlap: int = OVERLAP_WORDS) -> list[str]:
     """Paragraphs packed up to ``words_per`` words; a longer paragraph is cut with ``overlap`` words shared.
     A "word" longer than ``MAX_WORD_CHARS`` counts as several, so no passage exceeds about 6,000 characters
-    whatever the text (a 19 MB note without spaces was one 19 MB passage)."""
+    whatever the text (a 19 MB note without spaces was one 19 MB passage). Line breaks stay (runs of
+    spaces do not), so a passage keeps its headings, list items and sentences apart for snippets."""
     passages: list[str] = []
-    current: list[str] = []
+    current: list[str] = []  # words, each followed by its separator below
+    seps: list[str] = []
+
+    def flush(words: list[str], after: list[str]) -> None:
+        passages.append("".join(w + s for w, s in zip(words, after[:-1], strict=False)) + words[-1])
+
     for para in _PARA.split(text):
-        words = [w[i:i + MAX_WORD_CHARS] for w in para.split() for i in range(0, len(w), MAX_WORD_CHARS)]
+        words: list[str] = []
+        after: list[str] = []
+        for line in para.split("\n"):
+            for w in line.split():
+                pieces = [w[i:i + MAX_WORD_CHARS] for i in range(0, len(w), MAX_WORD_CHARS)]
+                words.extend(pieces)
+                after.extend([" "] * len(pieces))
+            if after:
+                after[-1] = "\n"
         if not words:
             continue
         if current and len(current) + len(words) > words_per:
-            passages.append(" ".join(current))
-            current = []
+            flush(current, seps)
+            current, seps = [], []
         if len(words) > words_per:
             step = words_per - overlap
             for i in range(0, len(words), step):
-                piece = words[i:i + words_per]
-                passages.append(" ".join(piece))
+                flush(words[i:i + words_per], after[i:i + words_per])
                 if i + words_per >= len(words):
                     break
             continue
         current.extend(words)
+        seps.extend(after)
     if current:
-        passages.append(" ".join(current))
+        flush(current, seps)
     return passages
 
 

@@ -61,10 +61,15 @@ def test_text_search_json_shape_and_filters(indexed: tuple[Path, Path]) -> None:
     out = trove("search", "loaf of bread with a starter", "--json", "--limit", "3", data=data)
     assert out["query"]["text"] == "loaf of bread with a starter"
     first = out["results"][0]
-    assert set(first) == {"path", "kind", "score", "why", "snippet", "start_s", "end_s"}
+    assert set(first) == {"path", "kind", "matched", "strength", "score", "why", "snippet", "marks", "start_s",
+                          "end_s", "window_start_s", "window_end_s", "passage"}
     assert first["path"] == str(lib / "notes" / "sourdough-recipe.md") and first["kind"] == "note"
+    assert first["matched"] is True and first["strength"] in ("weak", "good", "strong")
+    assert first["snippet"] in first["passage"].replace("\n", " ") and len(first["snippet"]) < len(first["passage"])
+    assert all(first["snippet"][a:b].lower().startswith(("loaf", "bread", "starter")) for a, b in first["marks"])
     photos = trove("search", "bread", "--kind", "photo", "--json", "--limit", "20", data=data)["results"]
-    assert len(photos) == 6 and {r["kind"] for r in photos} == {"photo"}  # filters never hide files
+    assert len(photos) == 6 and {r["kind"] for r in photos} == {"photo"}  # filters never hide files...
+    assert not any(r["matched"] or r["strength"] for r in photos)  # ...but none of them is a bread photo
     dated = trove("search", "--kind", "photo", "--after", "2023-01-01", "--before", "2024-01-01", "--json",
                   data=data)["results"]
     assert sorted(Path(r["path"]).name for r in dated) == ["coffee-cup.jpg", "hubble-deep-field.jpg"]
@@ -78,14 +83,20 @@ def test_voice_search_returns_transcript_and_the_recording(indexed: tuple[Path, 
     assert "dentist" in out["query"]["transcript"].lower()
     top = out["results"][0]
     assert top["path"].endswith("dentist-reminder.wav") and top["kind"] == "recording"
-    assert top["start_s"] == 0.0 and top["end_s"] > 5 and top["why"].startswith("said at")
+    assert top["matched"] and top["why"].startswith("said at")
+    assert top["window_start_s"] == 0.0 and top["window_end_s"] > 5  # the matched window...
+    assert top["window_start_s"] <= top["start_s"] < top["end_s"] <= top["window_end_s"]  # ...and its best segment
+    assert top["snippet"] and top["snippet"].lower() in top["passage"].lower()
 
 
 def test_image_search_finds_the_photo_itself(indexed: tuple[Path, Path]) -> None:
     lib, data = indexed
     probe = lib / "photos" / "pets" / "cat-chelsea.jpg"
     out = trove("search", "--image", str(probe), "--json", "--limit", "3", data=data)
-    assert out["results"][0]["path"] == str(probe) and "visual match" in out["results"][0]["why"]
+    first = out["results"][0]
+    assert first["path"] == str(probe) and first["why"] == "looks like your picture" and first["strength"] == "strong"
+    # With random CLIP weights every photo looks alike; only the photo itself is a match.
+    assert [r["path"] for r in out["results"] if r["matched"]] == [str(probe)]
 
 
 def test_bad_arguments_give_clear_messages(tmp_path: Path) -> None:

@@ -54,7 +54,8 @@ def test_search_finds_each_kind_and_says_why(tmp_path: Path, library: Library) -
     root = indexed(tmp_path, library)
     r = library.search(Query(text="starter dough")).results
     assert r[0].path == str(root / "notes" / "sourdough.md") and r[0].kind is Kind.NOTE
-    assert "note passage" in r[0].why and "starter" in r[0].why
+    assert r[0].matched and "has the words together: starter, dough" in r[0].why
+    assert r[0].snippet == "Feed the starter, fold the dough, bake at 250 degrees."  # the sentence, not the heading
     r = library.search(Query(text="dentist filling")).results
     assert r[0].kind is Kind.RECORDING and r[0].start_s is not None and r[0].end_s is not None
     assert r[0].why.startswith("said at 0:0")
@@ -67,7 +68,7 @@ def test_image_query_finds_the_same_photo(tmp_path: Path, library: Library) -> N
     indexed(tmp_path, library)
     probe = make_photo(tmp_path / "probe.jpg", (20, 120, 220), size=(160, 120), seed=5)  # a smaller look-alike
     r = library.search(Query(image_path=str(probe), kind=Kind.PHOTO)).results
-    assert r[0].path.endswith("IMG_0001.jpg") and "visual match" in r[0].why
+    assert r[0].path.endswith("IMG_0001.jpg") and r[0].why == "looks like your picture"
 
 
 def test_move_keeps_vectors_and_search_follows(tmp_path: Path, library: Library, encoders: FakeEncoders) -> None:

@@ -11,7 +11,7 @@ from core.search import keyword_terms
 def test_split_passages_packs_paragraphs_and_cuts_long_ones_with_overlap() -> None:
     text = "one two three\n\nfour five\n\n" + " ".join(f"w{i}" for i in range(300))
     parts = split_passages(text, words_per=100, overlap=20)
-    assert parts[0] == "one two three four five"
+    assert parts[0] == "one two three\nfour five"  # line breaks kept for sentence snippets
     assert all(len(p.split()) <= 100 for p in parts)
     long_parts = [p.split() for p in parts[1:]]
     assert long_parts[0][-20:] == long_parts[1][:20]  # overlap kept
