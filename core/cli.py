@@ -254,12 +254,34 @@ def cmd_search(args: argparse.Namespace) -> int:
     transcript = payload["query"].get("transcript")
     if transcript is not None:
         lines.append(f'heard: "{shown(transcript)}"')
-    for i, r in enumerate(payload["results"], 1):
-        lines.append(f"{i:2d}. [{r['kind']}] {shown(r['path'])}\n    {shown(r['why'])}\n    {shown(r['snippet'][:160])}")
-    if not payload["results"]:
+    results = payload["results"]
+    words = any(payload["query"].get(k) for k in ("text", "image", "voice", "like"))
+    bold = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    for i, r in enumerate(results, 1):
+        if words and not r["matched"] and (i == 1 or results[i - 2]["matched"]):
+            lines.append("no match for the query; everything that passes the filters:" if i == 1 else
+                         "also in the filters (they do not match the query):")
+        reason = shown(r["why"]) if not r["strength"] else f"{r['strength']} match: {shown(r['why'])}"
+        lines.append(f"{i:2d}. [{r['kind']}] {shown(r['path'])}\n    {reason}\n    {_marked(r, bold)}")
+    if not results:
         lines.append("no matches")
     _emit(args, payload, "\n".join(lines))
     return 0
+
+
+def _marked(r: dict[str, Any], bold: bool, limit: int = 200) -> str:
+    """A result's snippet for the terminal: the query's words in bold on a terminal, cut at ``limit``."""
+    text: str = r["snippet"]
+    if not bold:
+        return shown(text[:limit])
+    out, pos = [], 0
+    for a, b in sorted(tuple(m) for m in r.get("marks") or []):
+        if a < pos or b > limit:
+            continue
+        out += [shown(text[pos:a]), "\x1b[1m", shown(text[a:b]), "\x1b[0m"]
+        pos = b
+    out.append(shown(text[pos:limit]))
+    return "".join(out)
 
 
 def cmd_status(args: argparse.Namespace) -> int:

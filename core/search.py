@@ -101,14 +101,16 @@ class FusionWeights:
 
     text_query_visual: float = 0.2  # a for text queries: CLIP text->image/passage similarity
     text_query_text: float = 1.0  # b for text queries: sentence-embedding similarity
-    coverage: float = 0.25  # weight of the IDF-weighted share of query words in the passage
+    coverage: float = 0.4  # weight of the IDF-weighted share of query words in the passage...
+    coverage_power: float = 2.0  # ...raised to this power: a partial share counts less than its part
     near: float = 0.08  # the query's words stand together (FTS5 NEAR)
-    title: float = 0.08  # the query's words are in the file's name (IDF-weighted share)
+    title: float = 0.1  # the query's words are in the file's name (IDF-weighted share)
     rare_code: float = 0.3  # a rare code of the query is in the passage
     other_chunk: float = 0.1  # level added per other chunk of the file that matches too (at most 3)
     vector_candidates: int = 400  # chunks taken from the vector index before grouping by file
     keyword_max_df_fraction: float = 0.2  # a word in more than this share of passages brings no candidates
     keyword_min_df: int = 5  # ...unless it is in at most this many (small libraries)
+    distinctive_share: float = 0.05  # a word in more passages than this share adds no word evidence
     rare_keyword_df: int = 2
     image_query_text: float = 0.5  # b for an image query refined by words (a is 1): the image leads
     snippet_results: int = 20  # results whose best sentence is chosen by embedding (the rest by keywords)
@@ -209,6 +211,8 @@ class Searcher:
             shown += [(f, False) for f in rest[: q.limit - len(shown)]]
             if len(shown) < q.limit:  # files with no candidate chunk: newest first
                 have = {f.file_id for f, _ in shown}
+                if qv.own_chunks:  # "more like this" leaves its own file out
+                    have |= set(self.catalog.chunk_owners(list(qv.own_chunks)).values())
                 for file_id, chunk_id in self.catalog.newest_passing(flt, q.limit + len(have)):
                     if file_id not in have and len(shown) < q.limit:
                         shown.append((_File(file_id, _Hit(chunk_id, file_id), 0.0), False))
@@ -291,26 +295,41 @@ class Searcher:
 
     # -- evidence -----------------------------------------------------------------------------------------
     def _word_evidence(self, qv: QueryVectors, hits: dict[int, _Hit]) -> _Words:
-        """Which query words each candidate holds (in its text or its file's name), weighed by rarity."""
+        """Which query words each candidate holds (in its text or its file's name), weighed by rarity.
+
+        ``cov`` is the IDF-weighted share (squared by default, ``coverage_power``) of the query's words that the passage holds, counting only
+        distinctive words (in at most ``distinctive_share`` of the passages, or ``keyword_min_df``): a
+        passage with every word of "boiler pressure" scores 1, one with "pressure" alone about a quarter, and
+        "time", in a tenth of all passages, adds nothing (a spoken "what time is it" matched every note
+        that mentions a time). A word found nowhere still counts in the whole, so a query that is mostly
+        about something absent ("hairdresser price list") gains little from its one common word."""
         ids = list(hits)
         total = max(1, self.catalog.chunk_count())
+        cap = max(self.w.keyword_min_df, self.w.distinctive_share * total)
         idf: dict[str, float] = {}
+        counted: list[str] = []
         present: list[str] = []
         for t in qv.keywords:
             df = self.catalog.passage_frequency(t)
             idf[t] = math.log((total + 1) / (df + 0.5))
             if df:
                 present.append(t)
+                if df <= cap:
+                    counted.append(t)
         norm = sum(idf.values()) or 1.0
-        for t in present:
+        share: dict[int, float] = {}
+        for t in counted:
             quoted = fts_query([t]) or ""
-            for cid in self.catalog.chunks_matching(quoted, ids):
-                hits[cid].cov += idf[t] / norm
+            found = self.catalog.chunks_matching(quoted, ids)
+            for cid in found:
+                share[cid] = share.get(cid, 0.0) + idf[t] / norm
             for cid in self.catalog.chunks_matching(f"name : {quoted}", ids):
                 hits[cid].title += idf[t] / norm
             if any(ch.isdigit() for ch in t) and self.catalog.passage_frequency(t) <= self.w.rare_keyword_df:
-                for cid in self.catalog.chunks_matching(quoted, ids):
+                for cid in found:
                     hits[cid].code = True
+        for cid, x in share.items():
+            hits[cid].cov = min(1.0, x) ** self.w.coverage_power
         if len(present) >= 2:
             near = f"NEAR({' '.join(fts_query([t]) or '' for t in present)}, {max(6, 3 * len(present))})"
             for cid in self.catalog.chunks_matching(near, ids):

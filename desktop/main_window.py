@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QLabel,
+    QListView,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -47,7 +48,7 @@ from desktop.query_bar import QueryBar
 from desktop.query_inputs import TempFiles, audio_path_from_mime, image_path_from_mime
 from desktop.recorder import RecordDialog
 from desktop.result_delegate import ResultDelegate
-from desktop.results_model import ItemRole, ResultItem, ResultsModel
+from desktop.results_model import GroupHeading, ItemRole, ResultItem, ResultsModel
 from desktop.results_view import ResultsView
 from desktop.search_controller import SearchController, SearchOutcome
 from desktop.settings_dialog import SettingsChange, SettingsDialog
@@ -108,7 +109,9 @@ class MainWindow(QMainWindow):
         self.results_view.setObjectName("Results")
         self.results_view.setModel(self.model)
         self.results_view.setItemDelegate(ResultDelegate(self.thumbnails, self.results_view))
-        self.results_view.setUniformItemSizes(True)
+        self.results_view.setUniformItemSizes(False)  # a group heading is lower than a result
+        self.results_view.setResizeMode(QListView.ResizeMode.Adjust)  # rows follow the list's width
+        self.results_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.results_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.results_view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.results_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -257,8 +260,9 @@ class MainWindow(QMainWindow):
     def _focus_results(self) -> None:
         if self.model.rowCount() and self.results_stack.currentWidget() is self.results_view:
             self.results_view.setFocus()
-            if not self.results_view.currentIndex().isValid():
-                self.results_view.setCurrentIndex(self.model.index(0))
+            first = self.model.first_result_row()
+            if not self.results_view.currentIndex().isValid() and first is not None:
+                self.results_view.setCurrentIndex(self.model.index(first))
 
     def _typed_in_results(self, event: QKeyEvent) -> None:
         field = self.query_bar.field
@@ -272,7 +276,7 @@ class MainWindow(QMainWindow):
 
     def _context_menu(self, pos: QPoint) -> None:
         idx = self.results_view.indexAt(pos)
-        if not idx.isValid():
+        if self._item(idx) is None:  # nothing there, or the group heading
             return
         self.results_view.setCurrentIndex(idx)
         menu = QMenu(self)
@@ -368,30 +372,48 @@ class MainWindow(QMainWindow):
             self.query_bar.set_text(q.transcript)
             self._query_text = q.transcript
         keep = self._item(self.results_view.currentIndex())
-        self.model.set_items(outcome.items)
+        heading = self._group_heading(q, outcome.items)
+        self.model.set_items(outcome.items, heading)
         n = len(outcome.items)
-        count = "" if n == 0 else f"{n} result{'s' if n != 1 else ''}" + (" (the best)" if n >= q.limit else "")
-        if q.voice_path:
-            count = " · ".join(x for x in (count, f"heard in {Path(q.voice_path).name}") if x)
-        self.query_bar.set_result_count(count)
+        self.query_bar.set_result_count(self._count_text(q, outcome.items, heading is not None))
         if n:
             self.results_stack.setCurrentWidget(self.results_view)
-            row = next((i for i, it in enumerate(outcome.items) if keep and it.path == keep.path), 0)
+            first = self.model.first_result_row() or 0
+            kept = self.model.row_of(keep.path) if keep else None
+            row = first if kept is None else kept
             self.results_view.setCurrentIndex(self.model.index(row))
-            self.results_view.scrollTo(self.model.index(row))
+            # From the top when the first result is current: a heading above it stays in sight.
+            self.results_view.scrollTo(self.model.index(0 if row == first else row))
         else:
             self.preview.show_item(None)
             self._show_empty(self._no_match_text(q))
         self.error_banner.hide()
         self.results_shown.emit(n)
 
+    def _group_heading(self, q: Query, items: list[ResultItem]) -> GroupHeading | None:
+        """The heading above the files listed only because they pass the filters: none when every file
+        matches, or when the query is filters alone (then nothing is matched and nothing is claimed)."""
+        what = _query_words(q)
+        if not what or all(it.result.matched for it in items):
+            return None
+        if any(it.result.matched for it in items):
+            return GroupHeading("Also in this filter", f"These pass your filters but do not match “{what}”")
+        return GroupHeading(f"No match for “{what}”", "Listed instead: everything that passes your filters")
+
+    def _count_text(self, q: Query, items: list[ResultItem], grouped: bool) -> str:
+        n = len(items)
+        count = "" if n == 0 else f"{n} result{'s' if n != 1 else ''}" + (" (the best)" if n >= q.limit else "")
+        if grouped:
+            hits = sum(1 for it in items if it.result.matched)
+            count = (f"{hits} result{'s' if hits != 1 else ''} · {n - hits} more in this filter" if hits
+                     else f"No matches · {n} in this filter")
+        if q.voice_path:
+            count = " · ".join(x for x in (count, f"heard in {Path(q.voice_path).name}") if x)
+        return count
+
     def _no_match_text(self, q: Query) -> str:
-        what = q.transcript if q.voice_path else q.text
-        if q.image_path and not what:
-            what = Path(q.image_path).name
-        if q.like_path:
-            what = "files like " + Path(q.like_path).name
-        head = f"No matches for “{_escape(what or '')}”" if what else "Nothing passes these filters"
+        what = _query_words(q)
+        head = f"No matches for “{_escape(what)}”" if what else "Nothing passes these filters"
         hint = ("Try other words, or loosen the filters" if q.filtered
                 else "Try other words, or fewer of them")
         if self.indexing.running:
@@ -652,6 +674,17 @@ class MainWindow(QMainWindow):
             pool.clear()
             pool.waitForDone(30000)
         self._temp_files.cleanup()
+
+
+def _query_words(q: Query) -> str:
+    """What the person searched for, in words: the text, what was heard, the picture's or file's name;
+    "" for filters alone."""
+    what = (q.transcript if q.voice_path else q.text) or ""
+    if q.image_path and not what:
+        what = Path(q.image_path).name
+    if q.like_path:
+        what = "files like " + Path(q.like_path).name
+    return what
 
 
 def _escape(text: str) -> str:

@@ -1,16 +1,31 @@
-"""The preview pane: a photo large with its date, camera and folder; a note with the matching passage
-highlighted and scrolled into view; a recording's transcript with the matching segment highlighted, each
-segment clickable to play from there."""
+"""The preview pane: a photo large with its date, camera and folder; a note with the matched passage
+highlighted, its best sentence more and the query's words most, scrolled to the sentence; a recording's
+transcript with the matched window's segments highlighted, the best one more, each segment clickable to
+play from there."""
 
 from __future__ import annotations
 
+import html
 import logging
 import re
+from collections.abc import Sequence
+from math import ceil
 from typing import Any
 
-from PySide6.QtCore import QRectF, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import (
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    QThreadPool,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import (
     QColor,
+    QFontMetrics,
     QImage,
     QPainter,
     QPaintEvent,
@@ -18,6 +33,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QTextCharFormat,
     QTextCursor,
+    QTextDocument,
 )
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -28,6 +44,9 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QStackedWidget,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTextEdit,
     QToolButton,
     QVBoxLayout,
@@ -48,6 +67,9 @@ log = logging.getLogger(__name__)
 
 PREVIEW_EDGE = 1600
 MAX_NOTE_CHARS = 2_000_000  # a bigger note is shown up to here (the passage is searched for in all of it)
+
+_Index = QModelIndex | QPersistentModelIndex
+_LINE = re.compile(r"[^\n]+")
 
 
 # -- photo -----------------------------------------------------------------------------------------------
@@ -154,7 +176,8 @@ class PhotoView(QWidget):
 
 # -- note ------------------------------------------------------------------------------------------------
 def passage_span(text: str, passage: str) -> tuple[int, int] | None:
-    """Where ``passage`` (words joined by single spaces, as the indexer stores it) lies in ``text``."""
+    """Where ``passage`` (the note's words as the indexer stored them, white space folded) lies in
+    ``text``."""
     words = passage.split()
     if not words:
         return None
@@ -168,29 +191,67 @@ def passage_span(text: str, passage: str) -> tuple[int, int] | None:
     return None
 
 
+def sentence_span(text: str, sentence: str, within: tuple[int, int] | None = None) -> tuple[int, int] | None:
+    """Where the best sentence (a result's snippet: white space folded, "…" where it was cut) lies in
+    ``text``: inside ``within`` (the passage) when it is there, else anywhere."""
+    words = sentence.strip().strip("…").split()
+    if not words:
+        return None
+    rx = re.compile(r"\s+".join(re.escape(w) for w in words))
+    m = rx.search(text, *within) if within is not None else None
+    m = m or rx.search(text)
+    return (m.start(), m.end()) if m else None
+
+
+def word_pattern(marked: Sequence[str], keywords: Sequence[str]) -> re.Pattern[str] | None:
+    """The query's words in a text, case-insensitive: the forms the search marked, as whole words, and
+    the query's keywords with any ending ("tyre" -> "tyres")."""
+    parts = []
+    exact = sorted({w for w in marked if w.strip()}, key=len, reverse=True)
+    if exact:
+        parts.append(r"\b(?:" + "|".join(re.escape(w) for w in exact) + r")\b")
+    prefixes = sorted({k for k in keywords if len(k) > 2}, key=len, reverse=True)
+    if prefixes:
+        parts.append(r"\b(?:" + "|".join(re.escape(w) for w in prefixes) + r")\w*")
+    return re.compile("|".join(parts), re.IGNORECASE) if parts else None
+
+
 class NoteView(QTextEdit):
+    """A note's text: the matched passage lightly highlighted, its best sentence more, the query's words
+    in it most, and the view scrolled to the sentence."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("NoteText")
         self.setReadOnly(True)
         self.setLineWrapMode(QTextEdit.LineWrapMode.WidgetWidth)
         self._span: tuple[int, int] | None = None
+        self._sentence: tuple[int, int] | None = None
 
-    def show_text(self, text: str, passage: str | None, keywords: list[str]) -> None:
+    def show_text(self, text: str, passage: str | None, sentence: str | None = None,
+                  marked: Sequence[str] = (), keywords: Sequence[str] = ()) -> None:
+        """``passage`` and ``sentence`` are None for a note that only passes the filters: nothing is
+        highlighted then."""
         self.setPlainText(text)
         self._span = passage_span(text, passage) if passage else None
+        self._sentence = sentence_span(text, sentence, self._span) if sentence else None
         selections: list[QTextEdit.ExtraSelection] = []
         if self._span is not None:
-            start, end = self._span
-            for line in re.finditer(r"[^\n]+", text[start:end]):  # line by line: blank lines stay blank
-                selections.append(self._selection(start + line.start(), start + line.end(), theme.HIGHLIGHT))
-            words = {k for k in keywords if len(k) > 2}
-            if words:
-                rx = re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(words)) + r")\w*", re.IGNORECASE)
-                for m in rx.finditer(text, start, end):
-                    selections.append(self._selection(m.start(), m.end(), theme.HIGHLIGHT_STRONG))
+            selections += self._lines(*self._span, theme.HIGHLIGHT)
+        if self._sentence is not None:
+            selections += self._lines(*self._sentence, theme.HIGHLIGHT_SENTENCE)
+        region = self._span or self._sentence
+        rx = word_pattern(marked, keywords) if region is not None else None
+        if region is not None and rx is not None:
+            for m in rx.finditer(text, *region):
+                selections.append(self._selection(m.start(), m.end(), theme.HIGHLIGHT_STRONG))
         self.setExtraSelections(selections)
         QTimer.singleShot(0, self, self.scroll_to_passage)
+
+    def _lines(self, start: int, end: int, color: str) -> list[QTextEdit.ExtraSelection]:
+        """Line by line: blank lines between paragraphs stay blank."""
+        text = self.toPlainText()
+        return [self._selection(m.start(), m.end(), color) for m in _LINE.finditer(text, start, end)]
 
     def _selection(self, start: int, end: int, color: str) -> QTextEdit.ExtraSelection:
         sel = QTextEdit.ExtraSelection()
@@ -204,16 +265,25 @@ class NoteView(QTextEdit):
         return sel
 
     def highlighted_text(self) -> str:
+        """The matched passage as it stands in the note ("" when none is highlighted)."""
         if self._span is None:
             return ""
         return self.toPlainText()[self._span[0]:self._span[1]]
 
+    def sentence_text(self) -> str:
+        """The best sentence as it stands in the note ("" when none is highlighted)."""
+        if self._sentence is None:
+            return ""
+        return self.toPlainText()[self._sentence[0]:self._sentence[1]]
+
     def scroll_to_passage(self) -> None:
-        if self._span is None:
+        """Bring the best sentence (else the passage's start) into view, a fifth of the way down."""
+        target = self._sentence or self._span
+        if target is None:
             self.verticalScrollBar().setValue(0)
             return
         cursor = QTextCursor(self.document())
-        cursor.setPosition(self._span[0])
+        cursor.setPosition(target[0])
         self.setTextCursor(cursor)
         top = self.cursorRect(cursor).top()
         bar = self.verticalScrollBar()
@@ -232,14 +302,81 @@ def segments_of(meta: dict[str, Any]) -> list[Segment]:
     return out
 
 
-def matched(seg: Segment, start_s: float | None, end_s: float | None) -> bool:
+def within(seg: Segment, start_s: float | None, end_s: float | None) -> bool:
+    """``seg`` lies inside ``start_s``..``end_s`` (to within the rounding of stored times)."""
     if start_s is None:
         return False
     end = end_s if end_s is not None else start_s
     return seg.start_s >= start_s - 0.05 and seg.end_s <= end + 0.05
 
 
+StartRole = Qt.ItemDataRole.UserRole  # a segment row's start second
+MatchRole = Qt.ItemDataRole.UserRole + 1  # "best", "window" (part of the matched window) or None
+MarksRole = Qt.ItemDataRole.UserRole + 2  # [(start, end)] of the query's words in the segment's text
+SEGMENT_PAD_X, SEGMENT_PAD_Y = 8, 6
+SEGMENT_GAP = "   "  # between a segment's time and its text in the row's text
+
+
+class SegmentDelegate(QStyledItemDelegate):
+    """A transcript segment: its time, then its text wrapped, the query's words marked; the matched window
+    on a light highlight and its best segment on a stronger one."""
+
+    def __init__(self, view: QListWidget) -> None:
+        super().__init__(view)
+        self.view = view
+
+    def _document(self, option: QStyleOptionViewItem, index: _Index) -> QTextDocument:
+        doc = QTextDocument()
+        doc.setDocumentMargin(0)
+        doc.setDefaultFont(option.font)
+        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        head, _, body = text.partition(SEGMENT_GAP)
+        marks = index.data(MarksRole) or []
+        parts, pos = [], 0
+        for a, b in marks:
+            parts.append(html.escape(body[pos:a]))
+            parts.append(f"<span style='background:{theme.HIGHLIGHT_STRONG}; font-weight:600'>"
+                         f"{html.escape(body[a:b])}</span>")
+            pos = b
+        parts.append(html.escape(body[pos:]))
+        widest = "0:00:00" if len(head) > 5 else "00:00"  # one column for the times; wrapped text hangs right
+        clock_w = QFontMetrics(option.font).horizontalAdvance(widest) + 10
+        doc.setHtml(f"<table cellspacing='0' cellpadding='0' width='100%'><tr>"
+                    f"<td width='{clock_w}' style='color:{theme.MUTED}'>{html.escape(head)}</td>"
+                    f"<td style='color:{theme.TEXT}'>{''.join(parts)}</td></tr></table>")
+        doc.setTextWidth(max(40, self.view.viewport().width() - 2 * SEGMENT_PAD_X))
+        return doc
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
+        doc = self._document(option, index)
+        return QSize(self.view.viewport().width(), ceil(doc.size().height()) + 2 * SEGMENT_PAD_Y + 1)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+        painter.save()
+        rect = option.rect
+        match = index.data(MatchRole)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        color = {"best": theme.HIGHLIGHT_SENTENCE, "window": theme.HIGHLIGHT}.get(str(match))
+        if color is None and (selected or hovered):
+            color = "#eef3fd" if selected else "#f6f8fa"
+        if color is not None:
+            painter.fillRect(rect, QColor(color))
+        if selected:  # the current segment: a bar at its left edge
+            painter.fillRect(QRect(rect.left(), rect.top(), 3, rect.height()), QColor(theme.ACCENT))
+        painter.setPen(QColor("#eef1f4"))
+        painter.drawLine(rect.left(), rect.bottom(), rect.right(), rect.bottom())
+        doc = self._document(option, index)
+        painter.translate(rect.left() + SEGMENT_PAD_X, rect.top() + SEGMENT_PAD_Y)
+        doc.drawContents(painter)
+        painter.restore()
+
+
 class RecordingView(QWidget):
+    """A recording's transcript, one row per segment: every segment of the matched window highlighted, the
+    best one more and made current, the query's words marked; "Play from the match" plays from the best
+    segment, and a click on any segment plays from there."""
+
     segment_activated = Signal(float)  # start second of a clicked segment
 
     def __init__(self, player: SegmentPlayer, parent: QWidget | None = None) -> None:
@@ -260,13 +397,17 @@ class RecordingView(QWidget):
         lay.addLayout(bar)
         self.caption = QLabel()
         self.caption.setObjectName("PreviewCaption")
+        self.caption.setWordWrap(True)
         lay.addWidget(self.caption)
         self.list = QListWidget()
         self.list.setObjectName("Segments")
         self.list.setWordWrap(True)
         self.list.setSpacing(0)
+        self.list.setMouseTracking(True)
         self.list.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)  # wrapped segments grow as the pane narrows
+        self.list.setItemDelegate(SegmentDelegate(self.list))
         lay.addWidget(self.list, 1)
         self.list.itemActivated.connect(self._activated)
         self.list.itemClicked.connect(self._activated)
@@ -277,43 +418,67 @@ class RecordingView(QWidget):
         player.playing_changed.connect(self._playing)
         player.position_changed.connect(lambda s: self.position.setText(clock(s)))
         self._path = ""
-        self._match_start: float | None = None
+        self._match_start: float | None = None  # where the play button starts: the best segment, else the start
+        self._play_label = "Play from the match"
         self._matched: list[str] = []
+        self._best: list[str] = []
 
     def show_item(self, item: ResultItem) -> None:
         self._path = item.path
         r = item.result
-        self._match_start = r.start_s
+        best_start, best_end = (r.start_s, r.end_s) if r.matched else (None, None)
+        window_start, window_end = ((r.window_start_s, r.window_end_s) if r.window_start_s is not None
+                                    else (best_start, best_end)) if r.matched else (None, None)
         self.list.clear()
-        self._matched = []
+        self._matched, self._best = [], []
+        words = word_pattern(item.marked_words, ())
         segs = segments_of(item.meta)
-        first: QListWidgetItem | None = None
+        best: QListWidgetItem | None = None
         for seg in segs:
-            row = QListWidgetItem(f"{clock(seg.start_s)}   {seg.text}")
-            row.setData(Qt.ItemDataRole.UserRole, seg.start_s)
+            row = QListWidgetItem(f"{clock(seg.start_s)}{SEGMENT_GAP}{seg.text}")
+            row.setData(StartRole, seg.start_s)
             row.setToolTip(f"Play from {clock(seg.start_s)}")
-            if matched(seg, r.start_s, r.end_s):
-                row.setBackground(QColor(theme.HIGHLIGHT))
+            in_window = within(seg, window_start, window_end) or within(seg, best_start, best_end)
+            if in_window:
+                is_best = within(seg, best_start, best_end)
+                row.setData(MatchRole, "best" if is_best else "window")
                 self._matched.append(seg.text)
-                first = first or row
+                if is_best:
+                    self._best.append(seg.text)
+                    best = best or row
+                if words is not None:
+                    row.setData(MarksRole, [(m.start(), m.end()) for m in words.finditer(seg.text)])
             self.list.addItem(row)
         duration = item.meta.get("duration_s")
         if not segs:
             self.caption.setText("No speech was found in this recording.")
-        elif r.start_s is not None:
-            self.caption.setText(f"Matched at {clock(r.start_s)}–{clock(r.end_s or r.start_s)}"
-                                 + (f" of {clock(float(duration))}" if duration else ""))
+        elif best_start is not None:
+            at = f"Matched at {clock(best_start)}"
+            if window_start is not None and (window_start < best_start - 0.05
+                                             or (window_end or 0.0) > (best_end or best_start) + 0.05):
+                at += f" (best) in {clock(window_start)}–{clock(window_end or window_start)}"
+            else:
+                at += f"–{clock(best_end or best_start)}"
+            self.caption.setText(at + (f" · {clock(float(duration))} in all" if duration else ""))
         else:
-            self.caption.setText("Transcript")
+            self.caption.setText("Transcript" + (f" ({clock(float(duration))})" if duration else ""))
         self.position.setText("")
-        self.play_button.setVisible(r.start_s is not None)
-        if first is not None:
-            self.list.setCurrentItem(first)
+        self._play_label = "Play from the match" if best_start is not None else "Play"
+        self._match_start = best_start if best_start is not None else (segs[0].start_s if segs else 0.0)
+        self.play_button.setText(self._play_label)
+        self.play_button.setVisible(bool(segs) or best_start is not None)
+        if best is not None:
+            self.list.setCurrentItem(best)
             QTimer.singleShot(0, self, lambda: self.list.scrollToItem(
-                first, QListWidget.ScrollHint.PositionAtCenter) if first is not None else None)
+                best, QListWidget.ScrollHint.PositionAtCenter) if best is not None else None)
 
     def highlighted_segments(self) -> list[str]:
+        """The texts of the segments marked as matched: the whole window."""
         return list(self._matched)
+
+    def best_segments(self) -> list[str]:
+        """The texts of the best segment(s), marked more strongly."""
+        return list(self._best)
 
     def _play_match(self) -> None:
         if self._match_start is not None:
@@ -321,12 +486,12 @@ class RecordingView(QWidget):
             self.player.play_from(self._path, self._match_start)
 
     def _activated(self, row: QListWidgetItem) -> None:
-        start = float(row.data(Qt.ItemDataRole.UserRole))
+        start = float(row.data(StartRole))
         self.segment_activated.emit(start)
         self.player.play_from(self._path, start)
 
     def _playing(self, playing: bool) -> None:
-        self.play_button.setText("Pause" if playing else "Play from the match")
+        self.play_button.setText("Pause" if playing else self._play_label)
         self.play_button.setIcon(theme.icon("pause" if playing else "play", theme.TEXT, 14))
         if playing:
             self.play_button.clicked.disconnect()
@@ -431,8 +596,8 @@ class PreviewPane(QWidget):
         elif item.kind is Kind.NOTE:
             self.note.setPlainText("")
             self.stack.setCurrentWidget(self.note)
-            library, chunk_id, path = self.library, item.result.chunk_id, item.path
-            self._load(number, lambda: _read_note(path, library, chunk_id), self._note_loaded)
+            library, path = self.library, item.path
+            self._load(number, lambda: library.read_note(path, MAX_NOTE_CHARS), self._note_loaded)
         else:
             self.recording.show_item(item)
             self.stack.setCurrentWidget(self.recording)
@@ -459,9 +624,13 @@ class PreviewPane(QWidget):
     def _photo_loaded(self, image: QImage) -> None:
         self.photo.canvas.set_pixmap(QPixmap.fromImage(image))
 
-    def _note_loaded(self, value: tuple[str, str | None]) -> None:
-        text, passage = value
-        self.note.show_text(text, passage, self.query_words)
+    def _note_loaded(self, text: str) -> None:
+        item = self.item
+        r = item.result if item is not None else None
+        if item is None or r is None or not r.matched:  # listed for the filters only: nothing to highlight
+            self.note.show_text(text, None)
+            return
+        self.note.show_text(text, r.passage or None, r.snippet or None, item.marked_words, self.query_words)
 
     def _failed(self, exc: BaseException) -> None:
         log.info("preview failed: %s", exc)
@@ -469,7 +638,3 @@ class PreviewPane(QWidget):
             self.note.setPlainText(f"Cannot show this note: {exc}")
         elif self.item is not None and self.item.kind is Kind.PHOTO:
             self.photo.fields["Folder"].setText(f"{self.item.folder}\n(cannot show the photo: {exc})")
-
-
-def _read_note(path: str, library: Library, chunk_id: int) -> tuple[str, str | None]:
-    return library.read_note(path, MAX_NOTE_CHARS), library.chunk_text(chunk_id)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from core.types import Kind
 from desktop import theme
 from desktop.filters import DateFilter, FolderFilter
+from desktop.widgets import ElidedLabel
 
 DEBOUNCE_MS = 250
 
@@ -197,14 +198,14 @@ class QueryBar(QWidget):
         self.kinds = KindFilter()
         self.folders = FolderFilter()
         self.dates = DateFilter()
-        self.count = QLabel()
+        self.count = ElidedLabel()  # elided in a narrow window, never squeezing the filters
         self.count.setObjectName("ResultCount")
+        self.count.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         row.addWidget(self.kinds)
         row.addSpacing(6)
         row.addWidget(self.folders)
         row.addWidget(self.dates)
-        row.addStretch(1)
-        row.addWidget(self.count)
+        row.addWidget(self.count, 1)
         self.settings_button = self._tool("settings", "Settings: folders, device, models (Ctrl+,)")
         self.settings_button.setObjectName("SettingsButton")
         self.settings_button.clicked.connect(self.settings_requested)
@@ -314,6 +315,7 @@ class QueryBar(QWidget):
 
     def set_result_count(self, text: str) -> None:
         self.count.setText(text)
+        self.count.setToolTip(text)
 
     def set_mic_available(self, available: bool, why: str = "") -> None:
         self.mic_button.setEnabled(available)

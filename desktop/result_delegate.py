@@ -1,9 +1,12 @@
 """Draws one result row: a thumbnail (photos) or a kind tile (notes, recordings), the file name elided to
-fit, a kind badge and the date, the snippet, and why it matched."""
+fit, a kind badge and the date, the snippet with the query's words marked, and how strongly and why it
+matched; and the heading above the files that only pass the filters."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPixmap
@@ -12,19 +15,38 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 from core.types import Kind
 from desktop import theme
 from desktop.formatting import camera_text, clock
-from desktop.results_model import ItemRole, ResultItem
+from desktop.results_model import GroupHeading, HeadingRole, ItemRole, ResultItem
 from desktop.thumbnails import ThumbnailCache
 
 ROW_HEIGHT = 78
+MIN_ROW_WIDTH = 200
 TILE = 60
 PAD = 10
+HEADING_TOP = 14  # room above a group heading's title (the rule sits in it)
+HEADING_BOTTOM = 8
 
 _Index = QModelIndex | QPersistentModelIndex
-_SPACES = re.compile(r"\s+")
+_SPACE_RUN = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class SnippetLine:
+    """A row's second line: its text, where the query's words are in it, and how many characters at its
+    start are never cut off (a recording's time)."""
+
+    text: str
+    marks: list[tuple[int, int]]
+    keep: int = 0
 
 
 def snippet_line(item: ResultItem) -> str:
-    """The second line: where a photo is and what it is; the passage of a note; what was said when."""
+    """The second line: where a photo is and what it is; the best sentence of a note; what was said when."""
+    return marked_snippet_line(item).text
+
+
+def marked_snippet_line(item: ResultItem) -> SnippetLine:
+    """The second line, and where the query's words are in it (the result's ``marks``, moved along as white
+    space is folded and the time put in front)."""
     r = item.result
     if r.kind is Kind.PHOTO:
         meta = item.meta
@@ -35,11 +57,115 @@ def snippet_line(item: ResultItem) -> str:
         if meta.get("width") and meta.get("height"):
             bits.append(f"{meta['width']}×{meta['height']}")
         bits.append(item.place or item.folder)
-        return " · ".join(bits)
-    text = _SPACES.sub(" ", r.snippet).strip()
+        return SnippetLine(" · ".join(bits), [])
+    text, marks = fold_spaces(r.snippet, r.marks)
     if r.kind is Kind.RECORDING and r.start_s is not None:
-        return f"{clock(r.start_s)}  “{text}”"
-    return text
+        prefix = f"{clock(r.start_s)}  “"
+        return SnippetLine(f"{prefix}{text}”", [(a + len(prefix), b + len(prefix)) for a, b in marks], len(prefix))
+    return SnippetLine(text, marks)
+
+
+def fold_spaces(text: str, marks: Sequence[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with each run of white space made one space and the ends stripped; ``marks`` follow."""
+    out: list[str] = []
+    where = [0] * (len(text) + 1)  # offset in ``text`` -> offset in the result
+    pos = 0
+    for m in re.finditer(r"\s+|\S+", text):
+        if m.group()[0].isspace():
+            where[m.start():m.end()] = [pos] * (m.end() - m.start())
+            if out and m.end() < len(text):  # inside: one space; at either end: none
+                out.append(" ")
+                pos += 1
+        else:
+            where[m.start():m.end()] = range(pos, pos + m.end() - m.start())
+            out.append(m.group())
+            pos += m.end() - m.start()
+    where[len(text)] = pos
+    spans = [(where[a], where[b - 1] + 1) for a, b in sorted(marks) if 0 <= a < b <= len(text)]
+    return "".join(out), [(a, b) for a, b in spans if a < b]
+
+
+Advance = Callable[[str, bool], int]  # the width of a text, plain or marked
+
+
+def fit_marked(text: str, marks: Sequence[tuple[int, int]], width: int, advance: Advance,
+               ellipsis: str = "…", keep: int = 0) -> list[tuple[str, bool]]:
+    """``text`` cut to ``width`` as runs of (text, marked). Where the first marked word would fall past
+    the edge, the words before it are cut (after the first ``keep`` characters, shown as ``ellipsis``)
+    so that it shows with the words after it; the end is cut at the edge, followed by ``ellipsis``."""
+    spans = _clean(marks, len(text))
+
+    def runs_of(t: str, sp: list[tuple[int, int]]) -> list[tuple[str, bool]]:
+        out, pos = [], 0
+        for a, b in sp:
+            if a > pos:
+                out.append((t[pos:a], False))
+            out.append((t[a:b], True))
+            pos = b
+        if pos < len(t):
+            out.append((t[pos:], False))
+        return out
+
+    def total(rs: list[tuple[str, bool]]) -> int:
+        return sum(advance(t, m) for t, m in rs)
+
+    runs = runs_of(text, spans)
+    if width <= 0:
+        return []
+    if total(runs) <= width:
+        return runs
+    if spans and spans[0][0] > keep and total(runs_of(text[:spans[0][1]], spans[:1])) > width * 3 // 4:
+        first_a, first_b = spans[0]
+        head = text[:keep] + ellipsis
+        head_w = advance(head, False)
+        starts = [m.end() for m in _SPACE_RUN.finditer(text, keep, first_a) if m.end() > keep] + [first_a]
+
+        def fits(s: int) -> bool:  # all the rest fits, or the words up to the mark take at most 3/5
+            rest = [(a - s, b - s) for a, b in spans]
+            return (head_w + total(runs_of(text[s:], rest)) <= width
+                    or head_w + total(runs_of(text[s:first_b], rest[:1])) <= width * 3 // 5)
+
+        start = next((s for s in starts if fits(s)), first_a)
+        text = head + text[start:]
+        spans = [(a - start + len(head), b - start + len(head)) for a, b in spans if a >= start]
+        runs = runs_of(text, spans)
+        if total(runs) <= width:
+            return runs
+    room = width - advance(ellipsis, False)
+    out: list[tuple[str, bool]] = []
+    used = 0
+    for t, marked in runs:
+        w = advance(t, marked)
+        if used + w <= room:
+            out.append((t, marked))
+            used += w
+            continue
+        lo, hi = 0, len(t)  # the longest start of ``t`` that fits
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if used + advance(t[:mid], marked) <= room:
+                lo = mid
+            else:
+                hi = mid - 1
+        if lo:
+            out.append((t[:lo].rstrip() if not marked else t[:lo], marked))
+        break
+    if not out or not out[-1][0].endswith(ellipsis):  # a cut start alone needs no second one
+        out.append((ellipsis, False))
+    return out
+
+
+def _clean(marks: Sequence[tuple[int, int]], n: int) -> list[tuple[int, int]]:
+    """Marks inside the text, sorted, overlapping ones merged."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted((max(0, a), min(n, b)) for a, b in marks):
+        if a >= b:
+            continue
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
 
 
 class ResultDelegate(QStyledItemDelegate):
@@ -48,9 +174,18 @@ class ResultDelegate(QStyledItemDelegate):
         self.thumbnails = thumbnails
 
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
-        return QSize(max(option.rect.width(), 200), ROW_HEIGHT)
+        """The least width a row needs (the list makes every row as wide as itself) and its height."""
+        if isinstance(index.data(HeadingRole), GroupHeading):
+            fonts = _Fonts(option.font)
+            return QSize(MIN_ROW_WIDTH, HEADING_TOP + QFontMetrics(fonts.heading).height() + 2
+                         + QFontMetrics(fonts.small).height() + HEADING_BOTTOM)
+        return QSize(MIN_ROW_WIDTH, ROW_HEIGHT)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+        heading = index.data(HeadingRole)
+        if isinstance(heading, GroupHeading):
+            self._paint_heading(painter, option, heading)
+            return
         item = index.data(ItemRole)
         if not isinstance(item, ResultItem):
             super().paint(painter, option, index)
@@ -74,12 +209,8 @@ class ResultDelegate(QStyledItemDelegate):
 
         left = tile.right() + 1 + 12
         right = rect.right() - PAD
-        base = QFont(option.font)
-        small = QFont(base)
-        small.setPointSizeF(max(7.0, base.pointSizeF() - 1))
-        bold = QFont(base)
-        bold.setWeight(QFont.Weight.DemiBold)
-        bold.setPointSizeF(base.pointSizeF() + 1)
+        fonts = _Fonts(option.font)
+        base, small, bold = fonts.base, fonts.small, fonts.name
 
         # Line 1: name ........ [badge] date
         fm_small = QFontMetrics(small)
@@ -118,21 +249,84 @@ class ResultDelegate(QStyledItemDelegate):
                          int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), name)
         y += line1_h + 4
 
-        # Line 2: the snippet
-        painter.setFont(base)
-        painter.setPen(QColor(theme.MUTED))
+        # Line 2: the snippet, the query's words in it marked
         width = max(0, right - left)
-        text = fm_base.elidedText(snippet_line(item), Qt.TextElideMode.ElideRight, width)
-        painter.drawText(QRect(left, y, width, fm_base.height()),
-                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
+        self._paint_snippet(painter, QRect(left, y, width, fm_base.height()), item, fonts)
         y += fm_base.height() + 3
 
-        # Line 3: why it matched
+        # Line 3: how strongly and why it matched
+        x = left
+        steps = item.strength_steps
+        if steps:
+            x = self._paint_strength(painter, QRect(x, y, width, fm_why.height()), steps, item.strength_text,
+                                     fonts.strength)
         painter.setFont(small)
-        painter.setPen(QColor(theme.ACCENT))
-        why = fm_why.elidedText(item.result.why, Qt.TextElideMode.ElideRight, width)
-        painter.drawText(QRect(left, y, width, fm_why.height()),
+        painter.setPen(QColor(theme.ACCENT if steps else theme.FAINT))
+        rest = max(0, right - x)
+        why = fm_why.elidedText(item.result.why, Qt.TextElideMode.ElideRight, rest)
+        painter.drawText(QRect(x, y, rest, fm_why.height()),
                          int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), why)
+        painter.restore()
+
+    def _paint_snippet(self, painter: QPainter, box: QRect, item: ResultItem, fonts: _Fonts) -> None:
+        line = marked_snippet_line(item)
+        fm_plain, fm_mark = QFontMetrics(fonts.base), QFontMetrics(fonts.mark)
+
+        def advance(t: str, marked: bool) -> int:
+            return (fm_mark if marked else fm_plain).horizontalAdvance(t)
+
+        x = box.left()
+        for run, marked in fit_marked(line.text, line.marks, box.width(), advance, keep=line.keep):
+            w = advance(run, marked)
+            if marked:
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(QColor(theme.HIGHLIGHT))
+                painter.drawRoundedRect(QRectF(x, box.top() + 1, w, box.height() - 2), 3, 3)
+            painter.setFont(fonts.mark if marked else fonts.base)
+            painter.setPen(QColor(theme.TEXT if marked else theme.MUTED))
+            painter.drawText(QRect(x, box.top(), w + 1, box.height()),
+                             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), run)
+            x += w
+
+    def _paint_strength(self, painter: QPainter, box: QRect, steps: int, word: str, font: QFont) -> int:
+        """Three small bars, ``steps`` of them filled, and the word; returns where the reasons start."""
+        bar_w, gap = 3, 2
+        bottom = box.top() + (box.height() + 9) // 2
+        painter.setPen(Qt.PenStyle.NoPen)
+        for i in range(3):
+            h = 5 + 2 * i
+            painter.setBrush(QColor(theme.ACCENT if i < steps else theme.BORDER))
+            painter.drawRoundedRect(QRectF(box.left() + i * (bar_w + gap), bottom - h, bar_w, h), 1, 1)
+        x = box.left() + 3 * bar_w + 2 * gap + 6
+        painter.setFont(font)
+        painter.setPen(QColor(theme.TEXT))
+        label = f"{word}  ·  "
+        w = QFontMetrics(font).horizontalAdvance(label)
+        painter.drawText(QRect(x, box.top(), w + 1, box.height()),
+                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), label)
+        return x + w
+
+    def _paint_heading(self, painter: QPainter, option: QStyleOptionViewItem, heading: GroupHeading) -> None:
+        painter.save()
+        fonts = _Fonts(option.font)
+        rect = option.rect.adjusted(6 + PAD, 0, -6 - PAD, 0)
+        if option.rect.top() > 0:  # a rule between the matches above and the rest
+            painter.setPen(QColor(theme.BORDER))
+            painter.drawLine(rect.left(), option.rect.top() + HEADING_TOP // 2,
+                             rect.right(), option.rect.top() + HEADING_TOP // 2)
+        fm_head, fm_small = QFontMetrics(fonts.heading), QFontMetrics(fonts.small)
+        y = option.rect.top() + HEADING_TOP
+        painter.setFont(fonts.heading)
+        painter.setPen(QColor(theme.TEXT))
+        painter.drawText(QRect(rect.left(), y, rect.width(), fm_head.height()),
+                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                         fm_head.elidedText(heading.title, Qt.TextElideMode.ElideRight, rect.width()))
+        y += fm_head.height() + 2
+        painter.setFont(fonts.small)
+        painter.setPen(QColor(theme.MUTED))
+        painter.drawText(QRect(rect.left(), y, rect.width(), fm_small.height()),
+                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                         fm_small.elidedText(heading.detail, Qt.TextElideMode.ElideRight, rect.width()))
         painter.restore()
 
     def _paint_tile(self, painter: QPainter, tile: QRect, item: ResultItem) -> None:
@@ -157,6 +351,32 @@ class ResultDelegate(QStyledItemDelegate):
         edge = 26
         painter.drawPixmap(QRect(tile.center().x() - edge // 2 + 1, tile.center().y() - edge // 2 + 1, edge, edge),
                            glyph)
+
+
+class _Fonts:
+    """The row's fonts, from the view's."""
+
+    def __init__(self, font: QFont) -> None:
+        self.base = QFont(font)
+        self.small = _resized(font, -1)
+        self.name = _resized(font, +1)
+        self.name.setWeight(QFont.Weight.DemiBold)
+        self.mark = QFont(font)
+        self.mark.setWeight(QFont.Weight.DemiBold)
+        self.strength = QFont(self.small)
+        self.strength.setWeight(QFont.Weight.DemiBold)
+        self.heading = QFont(font)
+        self.heading.setWeight(QFont.Weight.DemiBold)
+
+
+def _resized(font: QFont, delta: int) -> QFont:
+    """``font`` a point (or a pixel, for a font sized in pixels) larger or smaller."""
+    out = QFont(font)
+    if font.pointSizeF() > 0:
+        out.setPointSizeF(max(7.0, font.pointSizeF() + delta))
+    elif font.pixelSize() > 0:
+        out.setPixelSize(max(9, font.pixelSize() + delta))
+    return out
 
 
 def _center_crop(pm: QPixmap, target: QSize) -> QRect:

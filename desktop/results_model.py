@@ -1,4 +1,6 @@
-"""The result list as a Qt model: one row per ``SearchResult`` plus what the view needs to draw it."""
+"""The result list as a Qt model: one row per ``SearchResult`` plus what the view needs to draw it, and,
+when a query with words (or a picture) also lists files only because they pass its filters, one heading
+row above those: it cannot be selected, and the keys, Enter and "More like this" pass over it."""
 
 from __future__ import annotations
 
@@ -12,8 +14,12 @@ from core.types import Kind, SearchResult
 from desktop.formatting import format_day
 
 ItemRole = Qt.ItemDataRole.UserRole + 1
+HeadingRole = Qt.ItemDataRole.UserRole + 2
 
 _Index = QModelIndex | QPersistentModelIndex
+
+STRENGTH_STEPS = {"weak": 1, "good": 2, "strong": 3}  # how many of the row's three bars are filled
+STRENGTH_WORDS = {"weak": "Weak match", "good": "Good match", "strong": "Strong match"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,47 +56,111 @@ class ResultItem:
             return ""
         return format_day(self.result.date_ts)
 
+    @property
+    def strength_steps(self) -> int:
+        """0 (listed only because it passes the filters) to 3 (a strong match)."""
+        r = self.result
+        return STRENGTH_STEPS.get(r.strength or "", 0) if r.matched else 0
+
+    @property
+    def strength_text(self) -> str:
+        """"Strong match", "Good match", "Weak match"; "" for a file that does not match."""
+        r = self.result
+        return STRENGTH_WORDS.get(r.strength or "", "") if r.matched else ""
+
+    @property
+    def marked_words(self) -> list[str]:
+        """The query's words as the snippet has them (its ``marks``), lower case, each once."""
+        r = self.result
+        return list(dict.fromkeys(r.snippet[a:b].lower() for a, b in r.marks if 0 <= a < b <= len(r.snippet)))
+
+
+@dataclass(frozen=True, slots=True)
+class GroupHeading:
+    """The row above the files listed only because they pass the query's filters."""
+
+    title: str
+    detail: str
+
 
 class ResultsModel(QAbstractListModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
+        self._rows: list[ResultItem | GroupHeading] = []
         self._items: list[ResultItem] = []
         self._rows_by_thumb: dict[str, list[int]] = {}
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._items)
+        return 0 if parent.isValid() else len(self._rows)
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if isinstance(self.entry(index.row()) if index.isValid() else None, GroupHeading):
+            return Qt.ItemFlag.NoItemFlags  # not enabled: the list's keys and clicks pass over it
+        return super().flags(index)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._items):
+        if not index.isValid():
             return None
-        item = self._items[index.row()]
+        row = self.entry(index.row())
+        if isinstance(row, GroupHeading):
+            if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+                return row.title
+            if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleDescriptionRole):
+                return row.detail
+            if role == HeadingRole:
+                return row
+            return None
+        if row is None:
+            return None
+        strength = row.strength_text
         if role == Qt.ItemDataRole.DisplayRole:
-            return item.name
+            return row.name
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{item.path}\n{item.result.why}"
+            return f"{row.path}\n" + (f"{strength}: " if strength else "") + row.result.why
         if role == Qt.ItemDataRole.AccessibleDescriptionRole:
-            return f"{item.kind.value}: {item.result.why}"
+            return f"{row.kind.value}: " + (f"{strength}; " if strength else "") + row.result.why
         if role == ItemRole:
-            return item
+            return row
         return None
 
-    def set_items(self, items: list[ResultItem]) -> None:
+    def set_items(self, items: list[ResultItem], heading: GroupHeading | None = None) -> None:
+        """Show ``items`` (matched ones first, as search returns them); ``heading`` goes above the first
+        one that does not match, or last when all match."""
         self.beginResetModel()
         self._items = list(items)
+        self._rows = list(self._items)
+        if heading is not None:
+            at = next((i for i, it in enumerate(self._items) if not it.result.matched), len(self._items))
+            self._rows.insert(at, heading)
         self._rows_by_thumb = {}
-        for row, item in enumerate(self._items):
-            if item.kind is Kind.PHOTO:
-                self._rows_by_thumb.setdefault(item.thumbnail_source, []).append(row)
+        for row, entry in enumerate(self._rows):
+            if isinstance(entry, ResultItem) and entry.kind is Kind.PHOTO:
+                self._rows_by_thumb.setdefault(entry.thumbnail_source, []).append(row)
         self.endResetModel()
 
     def clear(self) -> None:
         self.set_items([])
 
+    def entry(self, row: int) -> ResultItem | GroupHeading | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
     def items(self) -> list[ResultItem]:
+        """The results, in order, without the heading."""
         return list(self._items)
 
     def item(self, row: int) -> ResultItem | None:
-        return self._items[row] if 0 <= row < len(self._items) else None
+        entry = self.entry(row)
+        return entry if isinstance(entry, ResultItem) else None
+
+    def heading_row(self) -> int | None:
+        return next((i for i, r in enumerate(self._rows) if isinstance(r, GroupHeading)), None)
+
+    def row_of(self, path: str) -> int | None:
+        """The row that shows ``path``."""
+        return next((i for i, r in enumerate(self._rows) if isinstance(r, ResultItem) and r.path == path), None)
+
+    def first_result_row(self) -> int | None:
+        return next((i for i, r in enumerate(self._rows) if isinstance(r, ResultItem)), None)
 
     def paths(self) -> list[str]:
         return [i.path for i in self._items]

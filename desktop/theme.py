@@ -22,8 +22,9 @@ FAINT = "#8c959f"
 BORDER = "#d0d7de"
 SURFACE = "#ffffff"
 WINDOW = "#f6f8fa"
-HIGHLIGHT = "#fff1a8"  # a matched passage or segment
-HIGHLIGHT_STRONG = "#ffd84d"  # a matched keyword inside it
+HIGHLIGHT = "#fff4c2"  # a matched passage, or a segment of the matched window
+HIGHLIGHT_SENTENCE = "#ffe680"  # its best sentence or segment
+HIGHLIGHT_STRONG = "#ffc933"  # a word of the query inside it
 
 KIND_COLOR = {Kind.PHOTO: "#2f80ed", Kind.NOTE: "#d98a00", Kind.RECORDING: "#8a4fd8"}
 KIND_TINT = {Kind.PHOTO: "#e8f1fd", Kind.NOTE: "#fdf3e0", Kind.RECORDING: "#f2eafc"}
@@ -103,8 +104,6 @@ QMainWindow, #SearchPage {{ background: {SURFACE}; }}
 #PreviewInfo QLabel[role="key"] {{ color: {MUTED}; }}
 #NoteText, #Segments {{ background: {SURFACE}; border: 1px solid {BORDER}; border-radius: 8px;
                         padding: 6px; }}
-#Segments::item {{ padding: 6px 4px; border-bottom: 1px solid #eef1f4; }}
-#Segments::item:selected {{ background: {HIGHLIGHT}; color: {TEXT}; }}
 #Banner {{ background: #fff8e1; border-bottom: 1px solid #f0d98c; }}
 #Banner[error="true"] {{ background: #ffebe9; border-bottom: 1px solid #ffb8b0; }}
 #Banner QLabel {{ color: {TEXT}; }}

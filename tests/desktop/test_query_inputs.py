@@ -57,7 +57,7 @@ def test_dropping_an_image_file_searches_by_it(qtbot: QtBot, window: MainWindow,
     chip = window.query_bar.chip
     assert chip.isVisible() and "sunset-at-the-beach.jpg" in chip.label.text()
     assert names(window)[0] == "sunset-at-the-beach.jpg"  # the same pixels match best
-    assert "looks similar" in window.model.items()[0].result.why
+    assert "looks like your picture" in window.model.items()[0].result.why
     assert not window.drop_overlay.isVisible()
     # The chip's thumbnail arrives from the loader, and the chip can be removed.
     qtbot.waitUntil(lambda: not chip.thumb.pixmap().isNull(), timeout=5000)

@@ -12,11 +12,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
-from core.library import SearchResponse
+from core.library import Library, SearchResponse
 from core.search import Query
 from core.types import Kind
 from desktop import file_actions
 from desktop.main_window import MainWindow
+from tests.conftest import make_photo
 from tests.desktop.conftest import names, search
 
 
@@ -118,14 +119,17 @@ def test_an_older_slower_answer_never_overwrites_a_newer_one(qtbot: QtBot, windo
     assert window.query_bar.field.text() == "dentist"
 
 
-def test_more_like_this(qtbot: QtBot, window: MainWindow, media: Path) -> None:
+def test_more_like_this(qtbot: QtBot, window: MainWindow, media: Path, lib: Library) -> None:
     cat = str(media / "photos" / "pets" / "black-cat-on-sofa.jpg")
+    make_photo(media / "photos" / "pets" / "black-cat-again.jpg", color=(30, 30, 30), seed=3)  # a near-copy
+    lib.index()
     with qtbot.waitSignal(window.results_shown, timeout=10000):
         window.more_like(cat)
     assert window.query_bar.chip.isVisible()
     assert "black-cat-on-sofa.jpg" in window.query_bar.chip.label.text()
     assert "black-cat-on-sofa.jpg" not in names(window)  # the file itself is left out
-    assert "sunset-at-the-beach.jpg" in names(window)
+    assert names(window)[0] == "black-cat-again.jpg"
+    assert "sunset-at-the-beach.jpg" not in names(window)  # an orange picture is nothing like it
     qtbot.mouseClick(window.query_bar.chip.close_button, Qt.MouseButton.LeftButton)
     assert window.query_bar.like_path() is None
     assert not window.query_bar.chip.isVisible()

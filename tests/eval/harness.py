@@ -105,12 +105,13 @@ def eval_encoders(data_dir: Path, device: str) -> Encoders:
                     visual_model_id=base.visual_model_id, visual_dim=base.visual_dim, device=device)
 
 
-def open_library(data_dir: Path) -> Library:
-    """``Library.open`` with the default models (see ``eval_encoders``) on ``eval_device()``."""
+def open_library(data_dir: Path, encoders: Encoders | None = None) -> Library:
+    """``Library.open`` with the default models (see ``eval_encoders``) on ``eval_device()``; pass another
+    library's ``encoders`` to share its models and memoised transcripts."""
     if os.environ.get("TROVE_CLIP_WEIGHTS") != "random":
         raise RuntimeError("set TROVE_CLIP_WEIGHTS=random before opening the eval library")
     device = eval_device()
-    return Library.open(data_dir, device=device, encoders=eval_encoders(data_dir, device))
+    return Library.open(data_dir, device=device, encoders=encoders or eval_encoders(data_dir, device))
 
 
 def index_corpus(lib: Library, root: Path) -> dict[str, Any]:
@@ -124,19 +125,23 @@ def index_corpus(lib: Library, root: Path) -> dict[str, Any]:
 
 
 def run_queries(lib: Library, root: Path, queries: Sequence[EvalQuery]) -> list[Ranked]:
+    """Each query's MATCHED results, best first. A filtered query also lists files that only pass the filter:
+    those count as not found, so a filter cannot flatter recall; a query of filters alone (no words) is
+    answered by its listing."""
     root = root.resolve()
     out = []
     for q in queries:
         query = q.to_query(root)
         resp = lib.search(query)
+        words = bool(q.text or q.voice_path)
         out.append(Ranked(q.qtype, q.label, tuple(str(root / e) for e in q.expected),
-                          tuple(r.path for r in resp.results), query.transcript))
+                          tuple(r.path for r in resp.results if r.matched or not words), query.transcript))
     return out
 
 
 def off_topic_counts(lib: Library, texts: Iterable[str]) -> dict[str, list[str]]:
-    """For each off-topic text, the files an unfiltered search returns (ideally none)."""
-    return {t: [r.path for r in lib.search(Query(text=t)).results] for t in texts}
+    """For each off-topic text, the files an unfiltered search says match it (ideally none)."""
+    return {t: [r.path for r in lib.search(Query(text=t)).results if r.matched] for t in texts}
 
 
 def misses(runs: Iterable[Ranked], k: int = 3) -> list[dict[str, Any]]:

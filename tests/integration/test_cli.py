@@ -77,6 +77,40 @@ def test_text_search_json_shape_and_filters(indexed: tuple[Path, Path]) -> None:
     assert len(space) == 3 and all("/photos/space/" in r["path"] for r in space)
 
 
+def test_queries_about_nothing_in_the_library_match_nothing(indexed: tuple[Path, Path]) -> None:
+    """The sample library has no beach and no key: no result, rather than confident-sounding noise."""
+    _lib, data = indexed
+    for text in ("beach sunset", "where did I hide the spare key", "quarterly tax return for the company"):
+        assert trove("search", text, "--json", data=data)["results"] == [], text
+
+
+def test_words_in_the_name_and_together_rank_first(indexed: tuple[Path, Path]) -> None:
+    lib, data = indexed
+    garden = trove("search", "garden", "--json", data=data)["results"]
+    # A note named after the word beats a note that mentions it once.
+    assert Path(garden[0]["path"]).name == "garden-shed-meeting.md", [Path(r["path"]).name for r in garden]
+    assert "named after them" in garden[0]["why"]
+    tube = trove("search", "spare tube", "--json", data=data)["results"][0]
+    assert Path(tube["path"]).name == "bike-repair-steps.md" and "together" in tube["why"]
+    assert tube["snippet"] == "Buy a new spare tube after using this one."  # the sentence with both words
+    assert [tube["snippet"][a:b] for a, b in tube["marks"]] == ["spare", "tube"]
+
+
+def test_a_filter_lists_matches_first_then_the_rest_marked(indexed: tuple[Path, Path]) -> None:
+    lib, data = indexed
+    notes = trove("search", "garden", "--kind", "note", "--json", data=data)["results"]
+    assert len(notes) == 6  # every note passes the filter...
+    flags = [r["matched"] for r in notes]
+    assert flags == [True, True, False, False, False, False], flags  # ...two of them mention a garden
+    assert all(r["strength"] is None and "does not match" in r["why"] for r in notes[2:])
+    env = dict(os.environ, TROVE_CLIP_WEIGHTS="random", TROVE_DATA_DIR=str(data))
+    text = subprocess.run([sys.executable, "-m", "core.cli", "search", "garden", "--kind", "note"], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=600).stdout
+    lines = text.splitlines()
+    assert lines[1].strip().startswith(("strong match:", "good match:", "weak match:")), text
+    assert lines.index("also in the filters (they do not match the query):") == 6, text
+
+
 def test_voice_search_returns_transcript_and_the_recording(indexed: tuple[Path, Path]) -> None:
     lib, data = indexed
     out = trove("search", "--voice", str(lib / "recordings" / "dentist-reminder.wav"), "--json", data=data)
