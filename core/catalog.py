@@ -278,6 +278,12 @@ class Catalog:
         )
         return {r[1]: FileRow(r[0], r[1], Kind(r[2]), r[3], r[4], r[5], bool(r[6])) for r in rows}
 
+    def folders(self) -> list[str]:
+        """The distinct folders that hold an indexed file, sorted (one scan of ``files``; the folder is the
+        path up to its last slash: ``rtrim`` strips every character that is not a slash)."""
+        rows = self.conn.execute("SELECT DISTINCT rtrim(path, replace(path, '/', '')) FROM files")
+        return sorted({r[0].rstrip("/") or "/" for r in rows})
+
     def files_by_hash(self, content_hash: str) -> list[FileRow]:
         rows = self.conn.execute(
             "SELECT id, path, kind, size_bytes, mtime_ns, content_hash, visual_pending FROM files "

@@ -64,9 +64,9 @@ class Indexer:
 
     # -- planning (stat only) ---------------------------------------------------------------------------
     def plan(self, catalog: Catalog, scopes: Iterable[str], retry_failed: bool = False,
-             roots: Iterable[str] = ()) -> Plan:
+             roots: Iterable[str] = (), found: Callable[[int], None] | None = None) -> Plan:
         return plan(catalog, scopes, self.excludes, self.data_dir, self.encoders.visual_model_id, retry_failed, roots,
-                    self.follow_links_out)
+                    self.follow_links_out, found)
 
     # -- the run ----------------------------------------------------------------------------------------
     def run(self, scopes: list[str], progress: ProgressFn | None = None, retry_failed: bool = False,
@@ -78,7 +78,9 @@ class Indexer:
         try:
             emit = Throttle(progress, self.encoders.device)
             emit.phase("scanning", 0, 0)
-            plan = self.plan(reader, scopes, retry_failed, roots)
+            plan = self.plan(reader, scopes, retry_failed, roots, lambda n: emit.phase("scanning", n, 0, force=False))
+            if plan.todo:  # the count shows at once, while the models load for the first file
+                emit.phase("indexing", 0, len(plan.todo))
             summary.unchanged = plan.unchanged
             missing_by_hash: dict[str, list[FileRow]] = {}
             for row in plan.missing.values():
@@ -244,9 +246,12 @@ class Indexer:
                 visual = None
                 if image is not None:
                     visual = photo_vecs.get(id(f)) if ex.stat.kind is Kind.PHOTO else next(word_vecs)
+                textvec = next(text_vecs)
+                if ex.stat.kind is not Kind.PHOTO:
+                    visual, textvec = _wordless(p.text, visual), _wordless(p.text, textvec)
                 chunks.append(Chunk(i, p.text, p.start_s, p.end_s, visual,
                                     image.model_id if visual is not None and image else None,
-                                    next(text_vecs), self.encoders.text.model_id))
+                                    textvec, self.encoders.text.model_id))
             ex.pixels = None
             writer.put(Write(ex.stat, ex.content_hash, ex.date_ts, _public_meta(ex.meta),
                              ex.meta.get("thumbnail"), image is None, chunks, f.replaces,
@@ -270,7 +275,7 @@ class Indexer:
         elif image is not None and any(ch.visual_model != image.model_id for ch in chunks):
             vecs = image.encode_texts([ch.text for ch in chunks])
             for ch, v in zip(chunks, vecs, strict=True):
-                ch.visual, ch.visual_model = v, image.model_id
+                ch.visual, ch.visual_model = _wordless(ch.text, v), image.model_id
         pending = image is None or any(ch.visual_model != image.model_id for ch in chunks)
         return Write(item.stat, info.content_hash, info.date_ts, meta, info.thumbnail, pending, chunks, item.replaces,
                       "moved" if item.replaces else ("updated" if item.existed else "added"))
@@ -313,6 +318,15 @@ def _same_bytes(a: str, b: str) -> bool:
         return filecmp.cmp(a, b, shallow=False)
     except OSError:
         return False
+
+
+def _wordless(text: str, vec: np.ndarray | None) -> np.ndarray | None:
+    """A passage without words (an empty note, a silent or empty recording) is like nothing: zeros, so no
+    query scores it (the models embed "" close to short queries such as "x" or "hello": 0.5 for MiniLM,
+    over the cut-off for a match). It still lists its file under a filter, by name, folder and date."""
+    if vec is None or text.strip():
+        return vec
+    return np.zeros_like(vec)
 
 
 def _public_meta(meta: dict[str, Any]) -> dict[str, Any]:

@@ -455,6 +455,12 @@ class Library:
     def counts(self) -> dict[str, int]:
         return self._reader().counts()
 
+    def folders(self) -> list[str]:
+        """The folders inside the library folders that hold an indexed file, sorted (not their parents that
+        hold none: a front end drawing a tree fills those in). Off the GUI thread: it reads the catalog."""
+        roots = self.roots()
+        return [f for f in self._reader().folders() if _inside_any(f, roots)]
+
     def failures(self) -> list[dict[str, str]]:
         return self._reader().failures()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,20 +21,26 @@ class Plan:
 
 
 def plan(catalog: Catalog, scopes: Iterable[str], excludes: Iterable[str], data_dir: Path, visual_model: str | None,
-         retry_failed: bool = False, roots: Iterable[str] = (), follow_links_out: bool = False) -> Plan:
-    """Compare what is on disk (stat only) with the catalog: what to index, what vanished, what failed."""
+         retry_failed: bool = False, roots: Iterable[str] = (), follow_links_out: bool = False,
+         found: Callable[[int], None] | None = None) -> Plan:
+    """Compare what is on disk (stat only) with the catalog: what to index, what vanished, what failed.
+    ``found`` hears how many files the scan has found so far, over all scopes."""
     out = Plan()
+    before = 0
     roots = sorted(roots, key=len, reverse=True)  # innermost first
     # Vectors of other CLIP weights keep answering (their visual part counts as missing) until
     # these files are encoded again with the current ones.
     stale = catalog.files_with_stale_visual(visual_model) if visual_model is not None else set()
     for scope in scopes:
-        found = scan(scope, excludes, skip_dirs=[str(data_dir)], within=None if follow_links_out else roots or [scope])
-        out.failures.extend(found.failures)
+        counted = None if found is None else (lambda n, base=before: found(base + n))
+        result = scan(scope, excludes, skip_dirs=[str(data_dir)], within=None if follow_links_out else roots or [scope],
+                      found=counted)
+        before += len(result.files)
+        out.failures.extend(result.failures)
         known = catalog.files_under(scope)
         failed = catalog.failures_under(scope)
         root = next((r for r in roots if is_inside(scope, r)), scope)
-        for path, st in found.files.items():
+        for path, st in result.files.items():
             st = dataclasses.replace(st, root=root)
             row = known.get(path)
             if row is not None and row.id in stale:
@@ -50,6 +56,6 @@ def plan(catalog: Catalog, scopes: Iterable[str], excludes: Iterable[str], data_
                 continue
             out.todo.append((st, row))
         for path, row in known.items():
-            if path not in found.files:
+            if path not in result.files:
                 out.missing[path] = row
     return out

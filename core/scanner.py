@@ -13,7 +13,7 @@ import hashlib
 import logging
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from core.types import FileStat, is_inside, kind_of
@@ -46,9 +46,11 @@ def is_excluded(name: str, excludes: Iterable[str]) -> bool:
 
 
 def scan(scope: str, excludes: Iterable[str] = DEFAULT_EXCLUDES, skip_dirs: Iterable[str] = (),
-         within: Iterable[str] | None = None) -> ScanResult:
+         within: Iterable[str] | None = None, found: Callable[[int], None] | None = None) -> ScanResult:
     """Every indexable file at or below ``scope`` (a folder or one file). ``within``: the library's
-    folders; a link whose target lies outside all of them is not followed (it is reported instead)."""
+    folders; a link whose target lies outside all of them is not followed (it is reported instead).
+    ``found`` is told how many files were found so far after each folder (a first scan of a large
+    library takes seconds, and the person should see it counting)."""
     excludes = tuple(excludes)
     inside = None if within is None else [os.path.realpath(r) for r in within]
     skip = {os.path.realpath(d) for d in skip_dirs}
@@ -108,6 +110,8 @@ def scan(scope: str, excludes: Iterable[str] = DEFAULT_EXCLUDES, skip_dirs: Iter
                 result.failures.append((display_path(entry.path), os_reason(exc)))
                 continue
             _visit_file(entry.path, fst, result)
+        if found is not None:
+            found(len(result.files))
     return result
 
 

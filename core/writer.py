@@ -36,7 +36,7 @@ class Throttle:
         if self.fn is None:
             return
         now = time.monotonic()
-        if not force and now - self.last < 0.2 and done < total:
+        if not force and now - self.last < 0.2 and (done < total or not total):  # the last step always shows
             return
         self.last = now
         elapsed = max(now - self.t0, 1e-6)

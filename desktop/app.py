@@ -19,6 +19,7 @@ from desktop import theme
 log = logging.getLogger("desktop")
 
 SCREENSHOT_TIMEOUT_S = 120.0
+DEFAULT_SIZE = "1200x760"
 STARTED = time.monotonic()  # when this module was imported: the start of the app, for the log
 
 
@@ -31,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--voice", metavar="FILE", type=Path, help="search by this recording at start")
     p.add_argument("--screenshot", metavar="FILE.png", type=Path,
                    help="save a picture of the window once the results are shown, then exit")
-    p.add_argument("--size", metavar="WxH", default="1200x760", help="window size (default 1200x760)")
+    p.add_argument("--size", metavar="WxH", help=f"window size (default: as it was last closed, else {DEFAULT_SIZE})")
     p.add_argument("-v", "--verbose", action="store_true", help="log more to stderr")
     return p
 
@@ -65,11 +66,15 @@ def main(argv: list[str] | None = None) -> int:
     shooting = args.screenshot is not None
     owner = None if shooting else library.serve()  # the CLI asks this app, warm, while it runs
     window = MainWindow(library, auto_index=not shooting, watch=not shooting)
-    try:
-        w, h = (int(x) for x in args.size.lower().split("x"))
-        window.resize(w, h)
-    except ValueError:
-        log.warning("--size %s is not WxH; using the default", args.size)
+    if args.size is None and (shooting or not window.restore_window_state()):
+        args.size = DEFAULT_SIZE  # screenshots are taken at a known size, not at the last one
+    if args.size is not None:
+        try:
+            w, h = (int(x) for x in args.size.lower().split("x"))
+            window.resize(w, h)  # the window's minimum size applies
+        except ValueError:
+            log.warning("--size %s is not WxH; using the default", args.size)
+            window.resize(*(int(x) for x in DEFAULT_SIZE.split("x")))
     window.show()
     QTimer.singleShot(0, lambda: log.info("window shown after %.2f s", time.monotonic() - STARTED))
     if args.voice:

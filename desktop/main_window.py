@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPoint, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -64,6 +64,7 @@ RESULT_LIMIT = 200
 REFRESH_WHILE_INDEXING_MS = 2000
 IMAGE_MODEL_IDLE_MS = 120_000
 AUTO_INDEX_DELAY_MS = 300
+MIN_SIZE = (600, 400)  # the smallest window whose filters, rows and preview still show their words
 IDLE_MESSAGE = ("<p style='font-size:16px'>Type to search your photos, notes and recordings</p>"
                 "<p style='color:#8c959f'>or drop an image here, paste one (Ctrl+V), or search by a voice file</p>")
 CLIP_MISSING = "Photos are searchable by names and dates only: CLIP weights are missing."
@@ -87,9 +88,11 @@ class MainWindow(QMainWindow):
         self.setStyleSheet(theme.STYLE)
         self.setAcceptDrops(True)
         self.resize(1200, 760)
+        self.setMinimumSize(*MIN_SIZE)
         self._temp_files = TempFiles()
         self._shut = False
         self._last_query: Query | None = None
+        self._live_number: int | None = None  # the search that re-runs the shown query (see _start)
         self._query_text = ""
 
         self.search_pool = make_pool(2, "trove-search")
@@ -126,6 +129,8 @@ class MainWindow(QMainWindow):
         self.results_stack.addWidget(self.empty)
         self.results_stack.addWidget(self.results_view)
         self.preview = PreviewPane(library, self.thumbnails, self.search_pool)
+        self.preview.open_requested.connect(self.open_item)
+        self.preview.reveal_requested.connect(self.reveal_item)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.results_stack)
         self.splitter.addWidget(self.preview)
@@ -162,6 +167,14 @@ class MainWindow(QMainWindow):
         self.failures: FailuresDialog | None = None
         self.status.failures_requested.connect(self.show_failures)
         self.statusBar().setSizeGripEnabled(False)
+        self.test_weights_badge = QLabel("Test weights")
+        self.test_weights_badge.setObjectName("TestWeightsBadge")
+        self.test_weights_badge.setToolTip(
+            "CLIP runs with random test weights (TROVE_CLIP_WEIGHTS=random): photos are not understood, so searching "
+            "them by their content or by a picture finds only near-copies. Import real weights with File > Import "
+            "CLIP weights…")
+        self.test_weights_badge.setVisible(library.clip.weights == "random")
+        self.statusBar().addPermanentWidget(self.test_weights_badge)
 
         # -- wiring ----------------------------------------------------------------------------------
         qb = self.query_bar
@@ -189,7 +202,8 @@ class MainWindow(QMainWindow):
         self.welcome.folders_chosen.connect(self.add_folders)
         self.indexing.updated.connect(self._library_changed)
         self.indexing.finished.connect(lambda _s: self.refresh())
-        self.indexing.running_changed.connect(lambda _r: self.query_bar.folders.set_roots(self.library.roots()))
+        self.indexing.running_changed.connect(lambda _r: self.update_folders())
+        self.indexing.updated.connect(lambda _s: self.update_folders())
         self.indexing.progress.connect(self._indexing_progress)
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
@@ -200,8 +214,9 @@ class MainWindow(QMainWindow):
         self._image_model_timer.setInterval(IMAGE_MODEL_IDLE_MS)
         self._image_model_timer.timeout.connect(self.library.release_image_model)
         self._actions()
+        self._menus()
 
-        self.query_bar.folders.set_roots(library.roots())
+        self.update_folders()
         self.ui_state = UiState(library.data_dir)
         if not library.clip.present:
             self.banner.add_action("Import model file…", self.import_clip)
@@ -227,12 +242,79 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._escape)
         QShortcut(QKeySequence.StandardKey.Paste, self, self.paste)
-        QShortcut(QKeySequence("Ctrl+,"), self, self.show_settings)
         self.open_action = self._list_action("Open", "Return", lambda item: self.open_item(item))
-        self.reveal_action = self._list_action("Show in folder", "Ctrl+Shift+R",
-                                               lambda item: file_actions.show_in_folder(item.path))
+        self.reveal_action = self._list_action("Show in folder", "Ctrl+Shift+R", lambda item: self.reveal_item(item))
         self.copy_action = self._list_action("Copy path", "Ctrl+C", lambda item: file_actions.copy_path(item.path))
         self.like_action = self._list_action("More like this", "Ctrl+L", lambda item: self.more_like(item.path))
+
+    def _menus(self) -> None:
+        """File, View and Help: every action also has its place in a menu, with its shortcut shown."""
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.add_folder_action = file_menu.addAction("&Add folder…", self.add_folder)
+        self.import_action = file_menu.addAction("&Import CLIP weights…", self.import_clip)
+        file_menu.addSeparator()
+        self.settings_action = file_menu.addAction("&Settings…", self.show_settings)
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        file_menu.addSeparator()
+        self.quit_action = file_menu.addAction("&Quit", self.close)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        view = bar.addMenu("&View")
+        self.preview_action = view.addAction("Show &preview")
+        self.preview_action.setCheckable(True)
+        self.preview_action.setChecked(True)
+        self.preview_action.setShortcut(QKeySequence(Qt.Key.Key_Space))
+        self.preview_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # Space is the list's (below)
+        self.preview_action.toggled.connect(self.preview.setVisible)
+        view.addAction("&Failed files…", self.show_failures)
+        help_menu = bar.addMenu("&Help")
+        self.about_action = help_menu.addAction("&About Trove", self.show_about)
+
+    def about_text(self) -> str:
+        """Versions and the models in use, for the About box (and bug reports)."""
+        import platform
+        from importlib.metadata import PackageNotFoundError, version
+
+        import PySide6
+
+        try:
+            trove = version("trove")
+        except PackageNotFoundError:
+            trove = "unknown (not installed as a package)"
+        lib = self.library
+        clip = lib.clip
+        clip_text = (f"{clip.arch}, random test weights" if clip.weights == "random"
+                     else f"{clip.arch} from {clip.weights}" if clip.present else f"{clip.arch}, no weights")
+        rows = [("Trove", trove), ("Python", platform.python_version()), ("Qt (PySide6)", PySide6.__version__),
+                ("Photos", f"CLIP {clip_text}"), ("Notes", lib.encoders.text_model_id),
+                ("Speech", "faster-whisper tiny.en (bundled)"), ("Device", lib.device.description),
+                ("Library data", str(lib.data_dir))]
+        table = "".join(f"<tr><td>{_escape(k)}&nbsp;&nbsp;</td><td>{_escape(v)}</td></tr>" for k, v in rows)
+        return ("<b>Trove</b>: offline search over your own photos, notes and recordings. Nothing leaves this "
+                f"machine.<br><br><table>{table}</table>")
+
+    def show_about(self) -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "About Trove", self.about_text(), QMessageBox.StandardButton.Ok,
+                          self)
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.open()
+        return box
+
+    def start_dir(self, place: str) -> str:
+        """Where a file dialog opens: the person's Pictures (Music, Downloads) folder when it exists, else
+        the first library folder, else home."""
+        location = {"pictures": QStandardPaths.StandardLocation.PicturesLocation,
+                    "music": QStandardPaths.StandardLocation.MusicLocation,
+                    "downloads": QStandardPaths.StandardLocation.DownloadLocation}[place]
+        for candidate in (QStandardPaths.writableLocation(location), *self.library.roots()):
+            if candidate and Path(candidate).is_dir() and Path(candidate) != Path.home():
+                return candidate
+        return str(Path.home())
+
+    def add_folder(self) -> None:
+        path = self._pick_folder(self)
+        if path:
+            self.add_folders([path])
 
     def _list_action(self, text: str, keys: str, fn: object) -> QAction:
         action = QAction(text, self.results_view)
@@ -272,7 +354,7 @@ class MainWindow(QMainWindow):
         QGuiApplication.sendEvent(field, QKeyEvent(event.type(), event.key(), event.modifiers(), event.text()))
 
     def _toggle_preview(self) -> None:
-        self.preview.setVisible(not self.preview.isVisible())
+        self.preview_action.toggle()  # View > Show preview shows the state and the key
 
     def _context_menu(self, pos: QPoint) -> None:
         idx = self.results_view.indexAt(pos)
@@ -331,14 +413,22 @@ class MainWindow(QMainWindow):
         self.search_text(text)
         return True
 
-    def _start(self, query: Query) -> None:
+    def _start(self, query: Query, live: bool = False) -> None:
+        """Search for ``query``; ``live`` re-runs the shown one (the index changed), which then keeps the
+        list where the person left it: the same file current, the same scroll position, no "Searching…"."""
         self._last_query = query
         self._query_text = query.text or ""
         if query.text and not (query.image_path or query.voice_path or query.like_path):
             self.ui_state.set_last_query(query.text)
-        self.query_bar.set_result_count("Transcribing…" if query.voice_path and query.transcript is None
-                                        else "Searching…")
-        self.search.search(query)
+        transcribing = bool(query.voice_path and query.transcript is None)
+        if not live:
+            self.query_bar.set_result_count("Transcribing…" if transcribing else "Searching…")
+        if transcribing:  # the old results answer another question: do not leave them up meanwhile
+            self.model.clear()
+            self.preview.show_item(None)
+            self._show_empty("Transcribing what was said…")
+        number = self.search.search(query)
+        self._live_number = number if live else None
 
     def search_text(self, text: str) -> None:
         self.query_bar.set_text(text)
@@ -362,7 +452,7 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         """Run the shown query again (the index changed); the selection stays on the same file."""
         if self._last_query is not None and not self._shut and self.pages.currentWidget() is self.splitter:
-            self._start(self._last_query)
+            self._start(self._last_query, live=True)
 
     def _show_results(self, outcome: SearchOutcome) -> None:
         q = outcome.query
@@ -372,6 +462,8 @@ class MainWindow(QMainWindow):
             self.query_bar.set_text(q.transcript)
             self._query_text = q.transcript
         keep = self._item(self.results_view.currentIndex())
+        live = outcome.number == self._live_number and self.results_stack.currentWidget() is self.results_view
+        scrolled = self.results_view.verticalScrollBar().value()
         heading = self._group_heading(q, outcome.items)
         self.model.set_items(outcome.items, heading)
         n = len(outcome.items)
@@ -382,8 +474,10 @@ class MainWindow(QMainWindow):
             kept = self.model.row_of(keep.path) if keep else None
             row = first if kept is None else kept
             self.results_view.setCurrentIndex(self.model.index(row))
-            # From the top when the first result is current: a heading above it stays in sight.
-            self.results_view.scrollTo(self.model.index(0 if row == first else row))
+            if live:  # a refresh while indexing: stay where the person scrolled to
+                self.results_view.verticalScrollBar().setValue(scrolled)
+            else:  # from the top when the first result is current: a heading above it stays in sight
+                self.results_view.scrollTo(self.model.index(0 if row == first else row))
         else:
             self.preview.show_item(None)
             self._show_empty(self._no_match_text(q))
@@ -455,17 +549,26 @@ class MainWindow(QMainWindow):
         return item if isinstance(item, ResultItem) else None
 
     def open_item(self, item: ResultItem | None) -> None:
-        if item is not None:
-            file_actions.open_file(item.path)
+        if item is not None and not file_actions.open_file(item.path):
+            ext = Path(item.path).suffix or "these"
+            self.error_banner.show_message(
+                f"No program opened {item.name}: choose a default application for {ext} files in your system's "
+                "settings, or use Show in folder (Ctrl+Shift+R).", error=True)
+
+    def reveal_item(self, item: ResultItem | None) -> None:
+        if item is not None and not file_actions.show_in_folder(item.path):
+            self.error_banner.show_message(
+                f"No file manager opened the folder of {item.name} ({item.folder}); Copy path (Ctrl+C) copies "
+                "where it is.", error=True)
 
     # -- image and voice input ------------------------------------------------------------------------------
     def pick_image(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Search by image", str(Path.home()), IMAGE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Search by image", self.start_dir("pictures"), IMAGE_FILTER)
         if path:
             self.search_image(path)
 
     def pick_voice_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Search by voice file", str(Path.home()), AUDIO_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Search by voice file", self.start_dir("music"), AUDIO_FILTER)
         if path:
             self.search_voice(path)
 
@@ -574,15 +677,24 @@ class MainWindow(QMainWindow):
         self.library_updated.emit()
 
     def show_settings(self) -> SettingsDialog:
-        dialog = SettingsDialog(self.library, self.background_pool, self.import_clip, self._pick_folder, self)
+        dialog = SettingsDialog(self.library, self.background_pool, self.import_clip, self._pick_folder, self,
+                                download_clip=self.download_clip)
         dialog.saved.connect(self._settings_saved)
         dialog.setModal(False)
         dialog.show()
         self.settings = dialog
         return dialog
 
-    def _settings_saved(self, change: SettingsChange) -> None:
+    def update_folders(self) -> None:
+        """The folder filter lists the library folders at once, then every folder inside them (read off the
+        GUI thread: a large library has thousands)."""
         self.query_bar.folders.set_roots(self.library.roots())
+        run_task(self.library.folders, self.query_bar.folders.set_folders,
+                 lambda exc: log.warning("listing the library's folders failed: %s", exc),
+                 pool=self.background_pool, context=self)
+
+    def _settings_saved(self, change: SettingsChange) -> None:
+        self.update_folders()
         if change.roots_changed:
             if self.pages.currentWidget() is self.welcome and self.library.roots():
                 self._show_search_page()
@@ -598,7 +710,8 @@ class MainWindow(QMainWindow):
         return self.failures
 
     def import_clip(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import CLIP weights", str(Path.home()), CHECKPOINT_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Import CLIP weights", self.start_dir("downloads"),
+                                              CHECKPOINT_FILTER)
         if path:
             self.import_clip_file(Path(path))
 
@@ -637,12 +750,17 @@ class MainWindow(QMainWindow):
                 b.hide()
             self.banner.show_message("CLIP weights ready: photos are being encoded in the background, and "
                                      "search by image works now.")
+            self.test_weights_badge.setVisible(self.library.clip.weights == "random")
+            if self.settings is not None:
+                self.settings.refresh_models()
             self.indexing.index()
 
         def failed(exc: BaseException) -> None:
             for b in buttons:
                 b.setEnabled(True)
             self.banner.show_message(f"Could not {verb} the model: {exc}", error=True)
+            if self.settings is not None:
+                self.settings.refresh_models()
 
         run_task(get_and_load, done, failed, pool=self.background_pool, context=self)
 
@@ -658,8 +776,16 @@ class MainWindow(QMainWindow):
 
     # -- closing -------------------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.ui_state.set_window_state(self.saveGeometry(), self.splitter.saveState())
         self.shutdown()
         super().closeEvent(event)
+
+    def restore_window_state(self) -> bool:
+        """Size, place and the list/preview split as they were when the window last closed."""
+        geometry, splitter = self.ui_state.window_state()
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        return geometry is not None and self.restoreGeometry(geometry)
 
     def shutdown(self) -> None:
         """Stop background work: the watcher, a running index (the catalog stays consistent), the pools."""

@@ -55,7 +55,7 @@ from PySide6.QtWidgets import (
 
 from core.library import Library, keyword_terms
 from core.types import Kind, Segment
-from desktop import file_actions, theme
+from desktop import theme
 from desktop.audio import SegmentPlayer
 from desktop.formatting import camera_text, clock, home_path, taken_text
 from desktop.results_model import ResultItem
@@ -66,6 +66,7 @@ from desktop.widgets import ElidedLabel
 log = logging.getLogger(__name__)
 
 PREVIEW_EDGE = 1600
+PHOTO_GAP = 12  # between a photo and its details
 MAX_NOTE_CHARS = 2_000_000  # a bigger note is shown up to here (the passage is searched for in all of it)
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -83,7 +84,7 @@ class ImageCanvas(QWidget):
         policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
-        self.setMinimumSize(160, 120)
+        self.setMinimumSize(160, 60)  # in a small window the photo shrinks, never the details under it
 
     def set_pixmap(self, pixmap: QPixmap | None) -> None:
         self._pixmap = pixmap
@@ -97,7 +98,7 @@ class ImageCanvas(QWidget):
         """As tall as the photo is at this width, within ``max_height``: the details sit right below it."""
         if self._pixmap is None or self._pixmap.isNull() or self._pixmap.width() == 0:
             return min(self.max_height, width * 3 // 4)
-        return max(120, min(self.max_height, round(width * self._pixmap.height() / self._pixmap.width())))
+        return max(60, min(self.max_height, round(width * self._pixmap.height() / self._pixmap.width())))
 
     def pixmap(self) -> QPixmap | None:
         return self._pixmap
@@ -126,7 +127,7 @@ class PhotoView(QWidget):
         super().__init__(parent)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(12)
+        lay.setSpacing(PHOTO_GAP)
         self.canvas = ImageCanvas()
         lay.addWidget(self.canvas)
         info = QWidget()
@@ -148,12 +149,15 @@ class PhotoView(QWidget):
             self.grid.addWidget(v, row, 1)
             self.fields[key] = v
         self.grid.setColumnStretch(1, 1)
+        self.info = info
         lay.addWidget(info)
         lay.addStretch(1)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        limit = max(160, int(self.height() * 0.68))
+        # The photo takes what the details leave: at most about two thirds of the pane.
+        room = self.height() - self.info.sizeHint().height() - PHOTO_GAP
+        limit = max(60, min(int(self.height() * 0.68), room))
         if limit != self.canvas.max_height:
             self.canvas.max_height = limit
             self.canvas.updateGeometry()
@@ -507,6 +511,8 @@ class RecordingView(QWidget):
 # -- the pane ----------------------------------------------------------------------------------------------
 class PreviewPane(QWidget):
     loaded = Signal()  # the shown item is fully loaded (full-size photo, note text)
+    open_requested = Signal(object)  # ResultItem: the window opens it and says so when nothing could
+    reveal_requested = Signal(object)  # ResultItem: show it in its folder
 
     def __init__(self, library: Library, thumbnails: ThumbnailCache, pool: QThreadPool,
                  parent: QWidget | None = None) -> None:
@@ -555,8 +561,8 @@ class PreviewPane(QWidget):
         for w in (self.empty, self.photo, self.note, self.recording):
             self.stack.addWidget(w)
         lay.addWidget(self.stack, 1)
-        self.open_button.clicked.connect(lambda: self.item and file_actions.open_file(self.item.path))
-        self.reveal_button.clicked.connect(lambda: self.item and file_actions.show_in_folder(self.item.path))
+        self.open_button.clicked.connect(lambda: self.item and self.open_requested.emit(self.item))
+        self.reveal_button.clicked.connect(lambda: self.item and self.reveal_requested.emit(self.item))
         self.show_item(None)
 
     def _button(self, icon_name: str, tip: str) -> QToolButton:

@@ -135,6 +135,7 @@ class KindFilter(QWidget):
             b.setCursor(Qt.CursorShape.PointingHandCursor)
             b.setToolTip(f"Show {label.lower() if kind else 'every kind'} (Alt+{i + 1})")
             b.setShortcut(QKeySequence(f"Alt+{i + 1}"))
+            b.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)  # never squeezed to "…"
             self.group.addButton(b, i)
             lay.addWidget(b)
             self.buttons[kind] = b
@@ -318,5 +319,10 @@ class QueryBar(QWidget):
         self.count.setToolTip(text)
 
     def set_mic_available(self, available: bool, why: str = "") -> None:
+        """Off, the button is drawn dimmed (a pale icon in a dashed outline: theme.DISABLED and the
+        ``:disabled`` rule) and its tooltip, which Qt shows on a disabled button too, says why."""
+        tip = "Search by voice: record from the microphone"
         self.mic_button.setEnabled(available)
-        self.mic_button.setToolTip("Search by voice: record from the microphone" if available else why)
+        self.mic_button.setToolTip(tip if available else (why or "Recording is not available"))
+        self.mic_button.setAccessibleDescription("" if available else why)
+        self.mic_button.setCursor(Qt.CursorShape.PointingHandCursor if available else Qt.CursorShape.ArrowCursor)

@@ -1,5 +1,6 @@
-"""Settings: library folders, exclude patterns, the compute device, and which models are installed. Saved
-in the catalog's settings (where ``core.Library`` reads them), written off the GUI thread."""
+"""Settings: library folders, exclude patterns, the compute device, and which models are installed (with
+Import and Download for the CLIP weights, and a warning when they are random test weights). Saved in the
+catalog's settings (where ``core.Library`` reads them), written off the GUI thread."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QThreadPool, Signal
+from PySide6.QtCore import Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -60,12 +61,22 @@ def apply_settings(library: Library, change: SettingsChange) -> SettingsChange:
     return change
 
 
+TEST_WEIGHTS = "Test weights: photos are not understood"
+EXCLUDES_HINT = "None yet. Type one pattern a line."
+
+
 class SettingsDialog(QDialog):
+    """``import_requested`` and ``download_requested`` ask the owner (the main window) to get CLIP weights:
+    it shows the progress and reloads the models; ``refresh_models`` then shows what is installed."""
+
     saved = Signal(object)  # SettingsChange, once written
     failed = Signal(str)
+    import_requested = Signal()  # "Import CLIP weights…": choose a checkpoint file and import it
+    download_requested = Signal()  # "Download…": fetch the CLIP weights (after asking)
 
-    def __init__(self, library: Library, pool: QThreadPool, import_clip: Callable[[], None],
-                 pick_folder: FolderPicker = pick_folder_dialog, parent: QWidget | None = None) -> None:
+    def __init__(self, library: Library, pool: QThreadPool, import_clip: Callable[[], None] | None = None,
+                 pick_folder: FolderPicker = pick_folder_dialog, parent: QWidget | None = None, *,
+                 download_clip: Callable[[], None] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Trove settings")
         self.resize(620, 460)
@@ -80,7 +91,12 @@ class SettingsDialog(QDialog):
         tabs = QTabWidget()
         tabs.addTab(self._library_tab(), "Library")
         tabs.addTab(self._device_tab(), "Device")
-        tabs.addTab(self._models_tab(import_clip), "Models")
+        tabs.addTab(self._models_tab(), "Models")
+        self.tabs = tabs
+        if import_clip is not None:
+            self.import_requested.connect(import_clip)
+        if download_clip is not None:
+            self.download_requested.connect(download_clip)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
@@ -110,13 +126,21 @@ class SettingsDialog(QDialog):
         row.addWidget(self.remove_button)
         row.addStretch(1)
         lay.addLayout(row)
-        lay.addWidget(QLabel("Skip files and folders matching (one pattern a line, e.g. <code>*.tmp</code> or "
+        lay.addWidget(QLabel("Also skip files and folders matching (one pattern a line, e.g. <code>*.tmp</code> or "
                              "<code>Private</code>):"))
+        # The person's own patterns, as plain editable text; the hint is a sentence, never patterns, so
+        # nothing greyed reads as a pattern that is there (or one that is off).
         self.excludes = QPlainTextEdit("\n".join(self._settings.excludes))
-        self.excludes.setPlaceholderText("\n".join(DEFAULT_EXCLUDES[:3]) + "\n…")
-        self.excludes.setToolTip("Always skipped: " + ", ".join(DEFAULT_EXCLUDES))
+        self.excludes.setPlaceholderText(EXCLUDES_HINT)
+        self.excludes.setToolTip("Name patterns (* and ? are wildcards). A matching folder is skipped with "
+                                 "everything in it. They apply from the next index run.")
+        self.excludes.setTabChangesFocus(True)
         self.excludes.setMaximumHeight(110)
         lay.addWidget(self.excludes)
+        self.builtin_excludes = QLabel("Always skipped: " + ", ".join(_builtin(x) for x in DEFAULT_EXCLUDES))
+        self.builtin_excludes.setObjectName("SettingsHint")
+        self.builtin_excludes.setWordWrap(True)
+        lay.addWidget(self.builtin_excludes)
         self.follow_links = QCheckBox("Follow links to folders outside the library")
         self.follow_links.setToolTip("Off: a link inside a library folder that points elsewhere is listed as "
                                      "skipped, so nothing outside the folders you chose becomes searchable")
@@ -149,26 +173,44 @@ class SettingsDialog(QDialog):
         form.addRow("", note)
         return page
 
-    def _models_tab(self, import_clip: Callable[[], None]) -> QWidget:
+    def _models_tab(self) -> QWidget:
         page = QWidget()
         lay = QVBoxLayout(page)
+        self.test_weights = QLabel(f"<b>⚠ {TEST_WEIGHTS}.</b> The CLIP weights are random ones, for tests: words "
+                                   "find photos by their names, folders and dates only, and a picture finds only "
+                                   "near-copies of itself.")
+        self.test_weights.setObjectName("TestWeights")
+        self.test_weights.setWordWrap(True)
+        self.test_weights.hide()
+        lay.addWidget(self.test_weights)
         self.models_form = QFormLayout()
         self.model_labels: dict[str, QLabel] = {}
         for key, title in (("clip", "Photos (CLIP)"), ("text", "Words (sentence embedder)"),
                            ("speech", "Speech (Whisper)")):
             label = QLabel("…")
             label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.model_labels[key] = label
             self.models_form.addRow(title, label)
         lay.addLayout(self.models_form)
         self.import_button = QPushButton("Import CLIP weights…")
-        self.import_button.clicked.connect(import_clip)
+        self.import_button.setToolTip("Choose an open_clip checkpoint file (.pt, .bin or .safetensors) to use")
+        self.import_button.clicked.connect(self.import_requested)
+        self.download_button = QPushButton("Download…")
+        self.download_button.setToolTip("Download the CLIP weights (about 600 MB): the only thing Trove fetches "
+                                        "from the network, and only when you ask")
+        self.download_button.clicked.connect(self.download_requested)
         row = QHBoxLayout()
         row.addWidget(self.import_button)
+        row.addWidget(self.download_button)
         row.addStretch(1)
         lay.addLayout(row)
         lay.addStretch(1)
         return page
+
+    def refresh_models(self) -> None:
+        """Read what is installed again (off the GUI thread), e.g. after weights were imported."""
+        self._load_models()
 
     def _load_models(self) -> None:
         models = self.library.models
@@ -179,14 +221,21 @@ class SettingsDialog(QDialog):
         for key, label in self.model_labels.items():
             entry = info.get(key) or {}
             name = entry.get("name") or entry.get("arch") or key
-            if entry.get("present"):
+            if key == "clip" and entry.get("present") and entry.get("file") == "random":
+                label.setText(f"{name}: random test weights, from {entry.get('source', '')}. Import or download "
+                              "the real ones below.")
+            elif entry.get("present"):
                 label.setText(f"{name}: installed ({entry.get('source', '')})")
             elif key == "clip":
                 label.setText(f"{name}: missing, so photos are found by their names and dates only. Import an "
-                              f"open_clip {name} checkpoint file below.")
+                              f"open_clip {name} checkpoint file, or download it.")
             else:
                 label.setText(f"{name}: missing ({entry.get('source', '')}); reinstall Trove.")
-        self.import_button.setVisible(not (info.get("clip") or {}).get("present"))
+        clip = info.get("clip") or {}
+        real = bool(clip.get("present")) and clip.get("file") != "random"
+        self.test_weights.setVisible(bool(clip.get("present")) and clip.get("file") == "random")
+        self.import_button.setText("Replace CLIP weights…" if real else "Import CLIP weights…")
+        self.download_button.setVisible(not real)  # real weights are in: nothing to download
 
     # -- folders ---------------------------------------------------------------------------------------
     def _add_folder(self) -> None:
@@ -230,3 +279,11 @@ class SettingsDialog(QDialog):
             self.failed.emit(str(exc))
 
         run_task(lambda: apply_settings(library, change), done, failed, pool=self.pool, context=self)
+
+
+_BUILTIN_MEANING = {".*": "hidden files and folders"}
+
+
+def _builtin(pattern: str) -> str:
+    meaning = _BUILTIN_MEANING.get(pattern)
+    return f"{pattern} ({meaning})" if meaning else pattern

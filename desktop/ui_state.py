@@ -1,5 +1,6 @@
-"""What the window remembers between runs (the last text search), kept beside the library's catalog in
-its data folder: private like the catalog (it holds what the person searched for), and one per library."""
+"""What the window remembers between runs (the last text search, its size and place, the split between
+the list and the preview), kept beside the library's catalog in its data folder: private like the catalog
+(it holds what the person searched for), and one per library."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import logging
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QByteArray, QSettings
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,22 @@ class UiState:
         if text == self.last_query():
             return
         self._settings.setValue("search/last_query", text)
+        self._save()
+
+    def window_state(self) -> tuple[QByteArray | None, QByteArray | None]:
+        """(window geometry, splitter state) as Qt saved them, or None where nothing was saved."""
+        def value(key: str) -> QByteArray | None:
+            v = self._settings.value(key)
+            return v if isinstance(v, QByteArray) and not v.isEmpty() else None
+
+        return value("window/geometry"), value("window/splitter")
+
+    def set_window_state(self, geometry: QByteArray, splitter: QByteArray) -> None:
+        self._settings.setValue("window/geometry", geometry)
+        self._settings.setValue("window/splitter", splitter)
+        self._save()
+
+    def _save(self) -> None:
         self._settings.sync()
         try:
             os.chmod(self.path, 0o600)

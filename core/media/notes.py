@@ -70,8 +70,9 @@ def split_passages(text: str, words_per: int = PASSAGE_WORDS, overlap: int = OVE
 
 
 def extract_note(stat: FileStat, digest: str | None = None) -> Extracted:
-    if stat.size_bytes == 0:
-        raise MediaError("the note is empty (0 bytes)")
+    """A note's passages. An empty note (0 bytes, or only spaces and blank lines) is not an error: it is
+    indexed with one empty passage, so its name, folder and date list it like any file, while its words
+    (none) match nothing."""
     if stat.size_bytes > MAX_NOTE_BYTES:
         raise MediaError(f"the note is {stat.size_bytes // (1024 * 1024)} MB, over the 20 MB limit for notes")
     with open(stat.path, "rb") as fh:
@@ -80,12 +81,10 @@ def extract_note(stat: FileStat, digest: str | None = None) -> Extracted:
         raise MediaError("this looks like a binary file, not text; rename it if it is not a note")
     text, encoding = decode_text(data)
     passages = split_passages(text)
-    if not passages:
-        raise MediaError("the note has no text")
     return Extracted(
         stat=stat,
         content_hash=digest or content_hash(stat.path, stat.size_bytes),
-        passages=[Passage(p) for p in passages],
+        passages=[Passage(p) for p in passages] or [Passage("")],
         date_ts=stat.mtime_ns / 1e9,
         meta={"encoding": encoding, "words": len(text.split())},
     )

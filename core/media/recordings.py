@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from core.encoders import Segment
 from core.scanner import content_hash
-from core.types import Extracted, FileStat, MediaError, Passage
+from core.types import Extracted, FileStat, Passage
 
 WINDOW_WORDS = 40
 WINDOW_S = 25.0
 
 
 def extract_recording(stat: FileStat, digest: str | None = None) -> Extracted:
+    """A recording to transcribe in the encoder stage. An empty file (0 bytes) is not an error and has
+    nothing to transcribe: it is indexed as a recording with no speech, like a silent one (one empty
+    passage, no segments)."""
     if stat.size_bytes == 0:
-        raise MediaError("the recording is empty (0 bytes)")
+        return Extracted(stat=stat, content_hash=digest or content_hash(stat.path, 0), passages=[Passage("", 0.0, 0.0)],
+                         date_ts=stat.mtime_ns / 1e9, meta={"duration_s": 0.0, "segments": []})
     return Extracted(
         stat=stat,
         content_hash=digest or content_hash(stat.path, stat.size_bytes),

@@ -3,6 +3,7 @@ into the results, the first-run welcome view, and the banner for missing CLIP we
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from core.library import Library
 from core.types import Progress
+from desktop.indexing_status import progress_text
 from desktop.main_window import CLIP_MISSING, MainWindow
 from tests.conftest import FakeEncoders, make_note, make_photo
 from tests.desktop.conftest import names, search
@@ -47,8 +49,14 @@ def test_progress_signals_arrive_during_indexing(qtbot: QtBot, fresh: Library, m
         assert seen, "no progress reached the window"
         assert seen[-1].phase == "done" and seen[-1].done == seen[-1].total == 5
         assert seen[-1].device == "cpu"
+        # The count shows before the first file is done (while the models load), not a busy bar alone.
+        first = next(p for p in seen if p.phase == "indexing")
+        assert (first.done, first.total) == (0, 5)
+        assert progress_text(first) == "Indexing 0 of 5 · starting (loading the models)"
         qtbot.waitUntil(lambda: "photos" in w.status.message.full_text(), timeout=5000)
-        assert w.status.message.full_text() == "Up to date · 2 photos · 2 notes · 1 recording"
+        # What the run did, then what the library holds.
+        text = w.status.message.full_text()
+        assert re.fullmatch(r"Indexed 5 new in \d+:\d\d · Up to date · 2 photos · 2 notes · 1 recording", text), text
         assert not w.indexing.running and not w.status.bar.isVisible()
     finally:
         w.shutdown()

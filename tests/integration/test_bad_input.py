@@ -52,10 +52,10 @@ def test_bad_files_are_recorded_and_never_stop_the_run(messy: Path, library: Lib
     monkeypatch.setattr(core.scanner, "open", guarded_open, raising=False)
     library.add_root(messy)
     s = library.index()
-    assert s.added == 3
+    assert s.added == 4  # the three good files, and the empty note: an empty file is not a failure
     failed = {Path(f["path"]).name: f["reason"] for f in library.status()["failed"]}
     expected = {
-        "empty.jpg": "empty", "empty.md": "empty", "truncated.jpg": "truncated",
+        "empty.jpg": "empty", "truncated.jpg": "truncated",
         "text-named.jpg": "not an image", "garbage.wav": "decode", "binary.txt": "binary",
         "huge.jpg": "TROVE_MAX_IMAGE_MEGAPIXELS", "self.jpg": "link loop", "caf\\xe9.txt": "not valid UTF-8",
         "locked.md": "permission denied",
@@ -64,19 +64,19 @@ def test_bad_files_are_recorded_and_never_stop_the_run(messy: Path, library: Lib
         assert name in failed, f"{name} not recorded; failed={failed}"
         assert words in failed[name], f"{name}: {failed[name]!r} should mention {words!r}"
         assert "\n" not in failed[name]
-    assert s.failed == len(expected)
+    assert s.failed == len(expected) and "empty.md" not in failed
     # The loop was walked once: nothing indexed twice under bad/loop/...
-    assert library.status()["counts"] == {"photo": 1, "note": 1, "recording": 1}
+    assert library.status()["counts"] == {"photo": 1, "note": 2, "recording": 1}
     assert library.search(Query(text="lighthouses")).results[0].path.startswith(str(messy / "good"))
     # Unchanged failures are not retried (and not re-counted) on the next run.
     s2 = library.index()
     assert s2.added == 0 and s2.updated == 0
     # A fixed file leaves the failure list.
-    (messy / "bad" / "empty.md").write_text("now it has words about harbours")
+    (messy / "bad" / "binary.txt").write_text("now it has words about harbours")
     library.index()
     names = {Path(f["path"]).name for f in library.status()["failed"]}
-    assert "empty.md" not in names
-    assert library.search(Query(text="harbours")).results[0].path.endswith("empty.md")
+    assert "binary.txt" not in names
+    assert library.search(Query(text="harbours")).results[0].path.endswith("binary.txt")
 
 
 def test_a_file_that_vanishes_mid_run_is_skipped_quietly(tmp_path: Path, library: Library,

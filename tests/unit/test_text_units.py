@@ -50,3 +50,15 @@ def test_name_words_uses_folders_below_the_root_and_stem() -> None:
 def test_fts_query_is_safe_and_drops_stop_words() -> None:
     assert fts_query(keyword_terms('photos of the "beach" OR NEAR(x)')) == '"beach" OR "near"'
     assert fts_query(keyword_terms("the of a")) is None
+
+
+def test_a_scan_counts_the_files_it_finds(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from core.scanner import scan
+
+    for i in range(3):
+        (tmp_path / f"d{i}").mkdir()
+        for j in range(4):
+            (tmp_path / f"d{i}" / f"n{j}.txt").write_text("x")
+    heard: list[int] = []
+    result = scan(str(tmp_path), found=heard.append)
+    assert len(result.files) == 12 and heard[-1] == 12 and heard == sorted(heard)
