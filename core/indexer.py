@@ -97,6 +97,8 @@ class Indexer:
                     for path in plan.missing:
                         if path not in claimed:
                             writer.put(Gone(path))
+                for path in plan.failed_gone:  # a file that failed and was then deleted fails no more
+                    writer.put(Gone(path))
             finally:
                 writer.finish()
             if writer.error is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ class Plan:
     missing: dict[str, FileRow] = field(default_factory=dict)  # in the catalog, not on disk
     failures: list[tuple[str, str]] = field(default_factory=list)
     unchanged: int = 0
+    failed_gone: list[str] = field(default_factory=list)  # recorded as failed, no longer on disk: forget them
 
 
 def plan(catalog: Catalog, scopes: Iterable[str], excludes: Iterable[str], data_dir: Path, visual_model: str | None,
@@ -58,4 +60,7 @@ def plan(catalog: Catalog, scopes: Iterable[str], excludes: Iterable[str], data_
         for path, row in known.items():
             if path not in result.files:
                 out.missing[path] = row
+        reported = {p for p, _ in result.failures}
+        out.failed_gone.extend(p for p in failed if p not in result.files and p not in reported
+                               and not os.path.lexists(p))
     return out

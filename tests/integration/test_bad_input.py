@@ -149,3 +149,17 @@ def test_a_catalog_written_by_the_sql_schema_of_0_1_still_works(tmp_path: Path) 
         assert lib.catalog.chunk_count() == 1  # its chunks went with it (ON DELETE CASCADE)
         assert lib.search(Query(text="leaking tap", limit=3)).results == []
         assert lib.catalog.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_failed_file_that_is_deleted_leaves_the_failures_list(tmp_path: Path, library: Library) -> None:
+    root = tmp_path / "lib"
+    root.mkdir()
+    bad = root / "broken.jpg"
+    bad.write_bytes(b"this is not a jpeg")
+    library.add_root(root)
+    library.index()
+    assert [f["path"] for f in library.failures()] == [str(bad)]
+    bad.unlink()
+    library.index()
+    assert library.failures() == []
+    assert library.index(retry_failed=True).failed == 0  # "Try again" no longer counts it either
