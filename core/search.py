@@ -186,6 +186,12 @@ def file_filter(q: Query) -> FileFilter:
     return FileFilter(str(q.kind) if q.kind is not None else None, q.folder, ts(q.after), ts(q.before))
 
 
+def _lists_all(q: Query, qv: QueryVectors) -> bool:
+    """Whether the search lists everything that passes (matches first, then the rest newest first): a
+    query with filters, and one with nothing to match at all (no words, picture or file: browsing)."""
+    return q.filtered or qv.mode == "filter"
+
+
 def strength_of(level: float) -> str | None:
     return None if level < 1.0 else STRENGTHS[min(2, int(level) - 1)]
 
@@ -208,7 +214,7 @@ class Searcher:
         matched = sorted((f for f in files.values() if f.level >= 1.0 and qv.mode != "filter"),
                          key=lambda f: (-f.level, -f.best.fused))
         shown: list[tuple[_File, bool]] = [(f, True) for f in matched[: q.limit]]
-        if q.filtered and len(shown) < q.limit:
+        if _lists_all(q, qv) and len(shown) < q.limit:
             rest = [f for f in files.values() if f.level < 1.0 or qv.mode == "filter"]
             rest.sort(key=lambda f: (-f.level, -f.best.fused))
             shown += [(f, False) for f in rest[: q.limit - len(shown)]]
@@ -259,7 +265,7 @@ class Searcher:
                 for chunk_id, file_id, _snip in self.catalog.keyword_hits(terms, flt):
                     if chunk_id not in qv.own_chunks and chunk_id not in hits:
                         hits[chunk_id] = _Hit(chunk_id, file_id)
-        if q.filtered and not hits:
+        if _lists_all(q, qv) and not hits:
             for file_id, chunk_id in self.catalog.newest_passing(flt, q.limit):
                 hits[chunk_id] = _Hit(chunk_id, file_id)
         for h in hits.values():

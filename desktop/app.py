@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--voice", metavar="FILE", type=Path, help="search by this recording at start")
     p.add_argument("--screenshot", metavar="FILE.png", type=Path,
                    help="save a picture of the window once the results are shown, then exit")
+    p.add_argument("--view", choices=("list", "grid"),
+                   help="results as a list or photos as a grid (default: as last chosen)")
     p.add_argument("--size", metavar="WxH", help=f"window size (default: as it was last closed, else {DEFAULT_SIZE})")
     p.add_argument("-v", "--verbose", action="store_true", help="log more to stderr")
     return p
@@ -75,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError:
             log.warning("--size %s is not WxH; using the default", args.size)
             window.resize(*(int(x) for x in DEFAULT_SIZE.split("x")))
+    if args.view is not None:
+        window.set_grid_view(args.view == "grid", remember=False)
     window.show()
     QTimer.singleShot(0, lambda: log.info("window shown after %.2f s", time.monotonic() - STARTED))
     if args.voice:
@@ -85,13 +89,16 @@ def main(argv: list[str] | None = None) -> int:
         window.search_image(str(args.image.expanduser().resolve()))
     elif args.query:
         window.search_text(args.query)
+    elif shooting:
+        window.browse()  # no query: the library's timeline, as an empty search field shows it
     shot: Screenshot | None = None
     if shooting:
         assert args.screenshot is not None
         shot = Screenshot(window, args.screenshot, app)
         shot.start()
     else:
-        window.restore_last_query()
+        if not window.restore_last_query():
+            window.browse()
         window.focus_search()
     try:
         code = app.exec()

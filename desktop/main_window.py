@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QPoint, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPoint, QSignalBlocker, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -43,11 +44,12 @@ from desktop.audio import has_audio_input
 from desktop.failures import FailuresDialog
 from desktop.indexing import IndexingController
 from desktop.indexing_status import IndexingStatus
+from desktop.ordering import SortOrder, month_sections, sort_items
 from desktop.preview import PreviewPane
 from desktop.query_bar import QueryBar
 from desktop.query_inputs import TempFiles, audio_path_from_mime, image_path_from_mime
 from desktop.recorder import RecordDialog
-from desktop.result_delegate import ResultDelegate
+from desktop.result_delegate import GRID_SPACING, GridDelegate, ResultDelegate
 from desktop.results_model import GroupHeading, ItemRole, ResultItem, ResultsModel
 from desktop.results_view import ResultsView
 from desktop.search_controller import SearchController, SearchOutcome
@@ -61,6 +63,7 @@ from desktop.widgets import Banner
 log = logging.getLogger(__name__)
 
 RESULT_LIMIT = 200
+BROWSE_LIMIT = 1000  # an empty query lists this many of the newest files
 REFRESH_WHILE_INDEXING_MS = 2000
 IMAGE_MODEL_IDLE_MS = 120_000
 AUTO_INDEX_DELAY_MS = 300
@@ -94,6 +97,7 @@ class MainWindow(QMainWindow):
         self._last_query: Query | None = None
         self._live_number: int | None = None  # the search that re-runs the shown query (see _start)
         self._query_text = ""
+        self._outcome: SearchOutcome | None = None  # the results shown, as search returned them
 
         self.search_pool = make_pool(2, "trove-search")
         self.thumb_pool = make_pool(2, "trove-thumbnails")
@@ -111,7 +115,9 @@ class MainWindow(QMainWindow):
         self.results_view = ResultsView()
         self.results_view.setObjectName("Results")
         self.results_view.setModel(self.model)
-        self.results_view.setItemDelegate(ResultDelegate(self.thumbnails, self.results_view))
+        self.list_delegate = ResultDelegate(self.thumbnails, self.results_view)
+        self.grid_delegate = GridDelegate(self.thumbnails, self.results_view)
+        self.results_view.setItemDelegate(self.list_delegate)
         self.results_view.setUniformItemSizes(False)  # a group heading is lower than a result
         self.results_view.setResizeMode(QListView.ResizeMode.Adjust)  # rows follow the list's width
         self.results_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -186,6 +192,8 @@ class MainWindow(QMainWindow):
         qb.record_requested.connect(self.record_voice)
         qb.focus_results_requested.connect(self._focus_results)
         qb.settings_requested.connect(self.show_settings)
+        qb.sort.order_changed.connect(self.set_sort_order)
+        qb.view_switch.grid_changed.connect(self.set_grid_view)
         if not has_audio_input():
             qb.set_mic_available(False, "No microphone found. Use “Search by voice file…” (the button to the "
                                         "left) to search with a recording instead.")
@@ -218,6 +226,11 @@ class MainWindow(QMainWindow):
 
         self.update_folders()
         self.ui_state = UiState(library.data_dir)
+        try:
+            self.query_bar.sort.set_order(SortOrder(self.ui_state.sort_order() or SortOrder.RELEVANCE))
+        except ValueError:
+            log.info("unknown saved sort order %r; using relevance", self.ui_state.sort_order())
+        self.set_grid_view(self.ui_state.grid_view(), remember=False)
         if not library.clip.present:
             self.banner.add_action("Import model file…", self.import_clip)
             self.banner.add_action("Download…", self.download_clip)
@@ -266,6 +279,11 @@ class MainWindow(QMainWindow):
         self.preview_action.setShortcut(QKeySequence(Qt.Key.Key_Space))
         self.preview_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # Space is the list's (below)
         self.preview_action.toggled.connect(self.preview.setVisible)
+        self.grid_action = view.addAction("Photos as a &grid")
+        self.grid_action.setCheckable(True)
+        self.grid_action.setShortcut(QKeySequence("Ctrl+G"))
+        self.grid_action.toggled.connect(self.set_grid_view)
+        view.addSeparator()
         view.addAction("&Failed files…", self.show_failures)
         help_menu = bar.addMenu("&Help")
         self.about_action = help_menu.addAction("&About Trove", self.show_about)
@@ -369,12 +387,14 @@ class MainWindow(QMainWindow):
         menu.exec(self.results_view.viewport().mapToGlobal(pos))
 
     # -- searching ----------------------------------------------------------------------------------------
-    def current_query(self) -> Query | None:
+    def current_query(self) -> Query:
+        """What the query bar says; with nothing in it, the whole library, newest first (browsing)."""
         qb = self.query_bar
+        query = self._with_filters(Query(text=qb.text() or None, image_path=qb.image_path(),
+                                         like_path=qb.like_path()))
         if qb.is_empty() and not qb.filtered():
-            return None
-        return self._with_filters(Query(text=qb.text() or None, image_path=qb.image_path(),
-                                        like_path=qb.like_path()))
+            query.limit = BROWSE_LIMIT
+        return query
 
     def _with_filters(self, query: Query) -> Query:
         qb = self.query_bar
@@ -385,12 +405,16 @@ class MainWindow(QMainWindow):
         return query
 
     def run_search(self) -> None:
-        """Search for what the query bar says now (the debounce timer, Enter and the filters call this)."""
-        query = self.current_query()
-        if query is None:
-            self._cleared()
-            return
-        self._start(query)
+        """Search for what the query bar says now (the debounce timer, Enter and the filters call this); an
+        empty bar lists the library as a timeline."""
+        self._start(self.current_query())
+
+    def browse(self) -> bool:
+        """Show the library newest first, by month, when the search page is up and the bar is empty."""
+        if self.pages.currentWidget() is not self.splitter or not self.query_bar.is_empty():
+            return False
+        self.run_search()
+        return True
 
     def preload_models(self) -> None:
         """Load what a text query needs, off the GUI thread, while the person starts typing; a search
@@ -461,13 +485,26 @@ class MainWindow(QMainWindow):
         if q.voice_path and q.transcript is not None and self.query_bar.text() != q.transcript:
             self.query_bar.set_text(q.transcript)
             self._query_text = q.transcript
-        keep = self._item(self.results_view.currentIndex())
         live = outcome.number == self._live_number and self.results_stack.currentWidget() is self.results_view
+        self._outcome = outcome
+        self._fill(outcome, live)
+        self.error_banner.hide()
+        self.results_shown.emit(len(outcome.items))
+
+    def _fill(self, outcome: SearchOutcome, live: bool) -> None:
+        """Put ``outcome`` in the list in the chosen order, under its headings: "Also in this filter" for a
+        query, one per month for the timeline; the current file stays current."""
+        q = outcome.query
+        keep = self._item(self.results_view.currentIndex())
         scrolled = self.results_view.verticalScrollBar().value()
-        heading = self._group_heading(q, outcome.items)
-        self.model.set_items(outcome.items, heading)
-        n = len(outcome.items)
-        self.query_bar.set_result_count(self._count_text(q, outcome.items, heading is not None))
+        timeline = _is_browse(q)
+        items = sort_items([replace(it, timeline=True) for it in outcome.items] if timeline else outcome.items,
+                           self.query_bar.sort.order())
+        heading = None if timeline else self._group_heading(q, items)
+        self.model.set_items(items, heading, month_sections(items) if timeline else ())
+        n = len(items)
+        self.query_bar.set_result_count(self._browse_count_text(q, items) if timeline
+                                        else self._count_text(q, items, heading is not None))
         if n:
             self.results_stack.setCurrentWidget(self.results_view)
             first = self.model.first_result_row() or 0
@@ -481,8 +518,50 @@ class MainWindow(QMainWindow):
         else:
             self.preview.show_item(None)
             self._show_empty(self._no_match_text(q))
-        self.error_banner.hide()
-        self.results_shown.emit(n)
+
+    def set_sort_order(self, order: SortOrder) -> None:
+        """Relevance, newest or oldest first: the shown results are ordered again, no new search."""
+        if self.query_bar.sort.order() is not order:
+            self.query_bar.sort.set_order(order)  # comes back here through order_changed
+            return
+        self.ui_state.set_sort_order(order.value)
+        if self._outcome is not None and self.model.rowCount():
+            self._fill(self._outcome, live=False)
+
+    def is_grid_view(self) -> bool:
+        return self.results_view.viewMode() is QListView.ViewMode.IconMode
+
+    def set_grid_view(self, grid: bool, remember: bool = True) -> None:
+        """Results as a grid of thumbnails (names under them) or as rows; remembered unless ``remember`` is
+        false (``--view``: an argument wins over the saved setting without replacing it)."""
+        self.query_bar.view_switch.set_grid(grid)
+        with QSignalBlocker(self.grid_action):
+            self.grid_action.setChecked(grid)
+        if remember:
+            self.ui_state.set_grid_view(grid)
+        if grid == self.is_grid_view():
+            return
+        view = self.results_view
+        current = view.currentIndex()
+        view.setItemDelegate(self.grid_delegate if grid else self.list_delegate)
+        view.setViewMode(QListView.ViewMode.IconMode if grid else QListView.ViewMode.ListMode)
+        view.setMovement(QListView.Movement.Static)  # IconMode would let tiles be dragged about
+        view.setWrapping(grid)
+        view.setFlow(QListView.Flow.LeftToRight if grid else QListView.Flow.TopToBottom)
+        view.setSpacing(GRID_SPACING if grid else 0)
+        view.setResizeMode(QListView.ResizeMode.Adjust)
+        view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        view.doItemsLayout()
+        if current.isValid():
+            view.scrollTo(current)
+
+    def _browse_count_text(self, q: Query, items: list[ResultItem]) -> str:
+        n = len(items)
+        if not n:
+            return ""
+        order = self.query_bar.sort.order()
+        when = "oldest first" if order is SortOrder.OLDEST else "newest first"
+        return (f"The newest {n:,} files, {when}" if n >= q.limit else f"{n:,} file{'s' if n != 1 else ''}, {when}")
 
     def _group_heading(self, q: Query, items: list[ResultItem]) -> GroupHeading | None:
         """The heading above the files listed only because they pass the filters: none when every file
@@ -506,6 +585,10 @@ class MainWindow(QMainWindow):
         return count
 
     def _no_match_text(self, q: Query) -> str:
+        if _is_browse(q):
+            hint = ("Indexing is running: files appear here as they are indexed" if self.indexing.running
+                    else "Add a folder (File > Add folder…) to fill the library")
+            return f"<p style='font-size:16px'>Nothing in the library yet</p><p style='color:#8c959f'>{hint}</p>"
         what = _query_words(q)
         head = f"No matches for “{_escape(what)}”" if what else "Nothing passes these filters"
         hint = ("Try other words, or loosen the filters" if q.filtered
@@ -527,14 +610,16 @@ class MainWindow(QMainWindow):
         self.search_failed.emit(message)
 
     def _cleared(self) -> None:
+        """Esc: the query goes; what the filters pass, or else the whole library (a timeline), is listed."""
         self.search.cancel()
         self._last_query = None
+        self._outcome = None
         self.model.clear()
         self.preview.show_item(None)
         self.query_bar.set_result_count("")
         self.error_banner.hide()
         self._show_empty(IDLE_MESSAGE)
-        if self.query_bar.filtered():  # filters alone still list what passes them, newest first
+        if self.pages.currentWidget() is self.splitter:
             self.run_search()
 
     def _show_empty(self, html: str) -> None:
@@ -657,9 +742,11 @@ class MainWindow(QMainWindow):
 
     # -- library -------------------------------------------------------------------------------------------
     def add_folders(self, folders: list[str]) -> None:
-        """Add folders to the library and index them in the background; the search page shows at once."""
+        """Add folders to the library and index them in the background; the search page shows at once, with
+        the library's timeline filling in as files are indexed."""
         self._show_search_page()
         self.indexing.index(add_roots=folders)
+        self.browse()
         self.focus_search()
 
     def _show_search_page(self) -> None:
@@ -811,6 +898,11 @@ def _query_words(q: Query) -> str:
     if q.like_path:
         what = "files like " + Path(q.like_path).name
     return what
+
+
+def _is_browse(q: Query) -> bool:
+    """Nothing to match and no filter: the library as a timeline."""
+    return not _query_words(q) and not q.filtered
 
 
 def _escape(text: str) -> str:

@@ -27,6 +27,7 @@ from PySide6.QtGui import (
     QColor,
     QFontMetrics,
     QImage,
+    QMouseEvent,
     QPainter,
     QPaintEvent,
     QPixmap,
@@ -62,6 +63,7 @@ from desktop.results_model import ResultItem
 from desktop.tasks import Sequencer, run_task
 from desktop.thumbnails import ThumbnailCache, read_scaled
 from desktop.widgets import ElidedLabel
+from desktop.zoom import ZoomDialog
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +77,10 @@ _LINE = re.compile(r"[^\n]+")
 
 # -- photo -----------------------------------------------------------------------------------------------
 class ImageCanvas(QWidget):
-    """A pixmap drawn as large as fits, centred, never distorted or upscaled past 2x."""
+    """A pixmap drawn as large as fits, centred, never distorted or upscaled past 2x; a double click asks
+    for it at full size."""
+
+    double_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -103,6 +108,12 @@ class ImageCanvas(QWidget):
     def pixmap(self) -> QPixmap | None:
         return self._pixmap
 
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self._pixmap is not None:
+            self.double_clicked.emit()
+            return
+        super().mouseDoubleClickEvent(event)
+
     def sizeHint(self) -> QSize:
         return QSize(480, 360)
 
@@ -129,6 +140,8 @@ class PhotoView(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(PHOTO_GAP)
         self.canvas = ImageCanvas()
+        self.canvas.setToolTip("Double-click to see the photo at full size")
+        self.canvas.setCursor(Qt.CursorShape.PointingHandCursor)
         lay.addWidget(self.canvas)
         info = QWidget()
         info.setObjectName("PreviewInfo")
@@ -544,6 +557,8 @@ class PreviewPane(QWidget):
         head.addLayout(titles, 1)
         self.open_button = self._button("open", "Open with the default application (Enter)")
         self.reveal_button = self._button("folder", "Show in folder")
+        self.zoom_button = self._button("zoom-in", "See the photo at full size (or double-click it)")
+        head.addWidget(self.zoom_button)
         head.addWidget(self.reveal_button)
         head.addWidget(self.open_button)
         self.header = QWidget()
@@ -563,6 +578,9 @@ class PreviewPane(QWidget):
         lay.addWidget(self.stack, 1)
         self.open_button.clicked.connect(lambda: self.item and self.open_requested.emit(self.item))
         self.reveal_button.clicked.connect(lambda: self.item and self.reveal_requested.emit(self.item))
+        self.zoom_button.clicked.connect(self.zoom)
+        self.photo.canvas.double_clicked.connect(self.zoom)
+        self.zoom_dialog: ZoomDialog | None = None
         self.show_item(None)
 
     def _button(self, icon_name: str, tip: str) -> QToolButton:
@@ -591,6 +609,7 @@ class PreviewPane(QWidget):
             self._loading = False
             return
         self.header.show()
+        self.zoom_button.setVisible(item.kind is Kind.PHOTO)
         self.title.setText(item.name)
         self.title.setToolTip(item.path)
         self.folder.setText(item.place or home_path(item.folder))
@@ -609,6 +628,19 @@ class PreviewPane(QWidget):
             self.stack.setCurrentWidget(self.recording)
             self._loading = False
             self.loaded.emit()
+
+    def zoom(self) -> ZoomDialog | None:
+        """The shown photo at full size, in a window of its own (one at a time)."""
+        item = self.item
+        if item is None or item.kind is not Kind.PHOTO:
+            return None
+        if self.zoom_dialog is not None:
+            self.zoom_dialog.close()
+        dialog = ZoomDialog(item.path, self.photo.canvas.pixmap(), self.pool, self.window())
+        dialog.destroyed.connect(lambda _o=None: setattr(self, "zoom_dialog", None))
+        dialog.show()
+        self.zoom_dialog = dialog
+        return dialog
 
     def _load(self, number: int, job: Any, done: Any) -> None:
         self._loading = True

@@ -1,6 +1,6 @@
 """The query bar: one search field (typing searches after a pause, Enter searches now, Esc clears), the
 query image or "more like this" file as a removable chip inside it, buttons for image and voice queries,
-and the kind filter."""
+the kind, folder and date filters, the sort order and the list/grid switch."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 from core.types import Kind
 from desktop import theme
 from desktop.filters import DateFilter, FolderFilter
+from desktop.ordering import SortOrder
 from desktop.widgets import ElidedLabel
 
 DEBOUNCE_MS = 250
@@ -151,6 +153,70 @@ class KindFilter(QWidget):
             self.changed.emit()
 
 
+class SortChoice(QComboBox):
+    """Relevance · Newest first · Oldest first."""
+
+    order_changed = Signal(object)  # SortOrder
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("SortOrder")
+        self.setToolTip("Order of the results: by how well they match, or by date (matches stay first)")
+        self.setAccessibleName("Sort results")
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        for order in SortOrder:
+            self.addItem(order.label, order.value)  # Qt keeps the plain string
+        self.currentIndexChanged.connect(lambda _i: self.order_changed.emit(self.order()))
+
+    def order(self) -> SortOrder:
+        value = self.currentData()
+        return SortOrder(value) if value in set(SortOrder) else SortOrder.RELEVANCE
+
+    def set_order(self, order: SortOrder) -> None:
+        self.setCurrentIndex(self.findData(order.value))
+
+
+class ViewSwitch(QWidget):
+    """Two buttons: results as a list, or as a grid of thumbnails."""
+
+    grid_changed = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ViewSwitch")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(True)
+        self.list_button = self._button("list", "Show results as a list (Ctrl+G switches)")
+        self.grid_button = self._button("grid", "Show photos as a grid (Ctrl+G switches)")
+        self.list_button.setChecked(True)
+        lay.addWidget(self.list_button)
+        lay.addWidget(self.grid_button)
+        self.group.buttonClicked.connect(lambda _b: self.grid_changed.emit(self.is_grid()))
+
+    def _button(self, icon_name: str, tip: str) -> QToolButton:
+        b = QToolButton()
+        b.setIcon(theme.icon(icon_name, theme.MUTED, 16))
+        b.setIconSize(theme.ICON_SIZE * 0.9)
+        b.setCheckable(True)
+        b.setToolTip(tip)
+        b.setAccessibleName(tip.split(" (")[0])
+        b.setCursor(Qt.CursorShape.PointingHandCursor)
+        b.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.group.addButton(b)
+        return b
+
+    def is_grid(self) -> bool:
+        return self.grid_button.isChecked()
+
+    def set_grid(self, grid: bool) -> None:
+        """Show the state without announcing it (the window calls this when it switches)."""
+        (self.grid_button if grid else self.list_button).setChecked(True)
+
+
 class QueryBar(QWidget):
     search_requested = Signal()  # the query changed (debounced) or Enter was pressed
     cleared = Signal()
@@ -191,7 +257,17 @@ class QueryBar(QWidget):
         box.addWidget(self.image_button)
         box.addWidget(self.voice_button)
         box.addWidget(self.mic_button)
-        outer.addWidget(self.box)
+        # Sort and list/grid sit beside the search field, which gives way in a narrow window: the filter row
+        # under it has no room to spare at 800 and 600 pixels.
+        self.sort = SortChoice()
+        self.view_switch = ViewSwitch()
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.setSpacing(8)
+        top.addWidget(self.box, 1)
+        top.addWidget(self.sort)
+        top.addWidget(self.view_switch)
+        outer.addLayout(top)
 
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)

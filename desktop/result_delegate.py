@@ -1,6 +1,8 @@
 """Draws one result row: a thumbnail (photos) or a kind tile (notes, recordings), the file name elided to
 fit, a kind badge and the date, the snippet with the query's words marked, and how strongly and why it
-matched; and the heading above the files that only pass the filters."""
+matched; and the heading above the files that only pass the filters (or above a timeline's month). The
+grid delegate draws the same results as square tiles: a photo's thumbnail, or a note's or recording's
+icon, with the name and date under it; a heading there spans the grid's width."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPixmap
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from core.types import Kind
 from desktop import theme
@@ -24,6 +26,10 @@ TILE = 60
 PAD = 10
 HEADING_TOP = 14  # room above a group heading's title (the rule sits in it)
 HEADING_BOTTOM = 8
+
+GRID_THUMB = 140  # the square a grid tile's picture fills
+GRID_PAD = 6
+GRID_SPACING = 4  # between tiles (QListView.spacing)
 
 _Index = QModelIndex | QPersistentModelIndex
 _SPACE_RUN = re.compile(r"\s+")
@@ -184,7 +190,7 @@ class ResultDelegate(QStyledItemDelegate):
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
         heading = index.data(HeadingRole)
         if isinstance(heading, GroupHeading):
-            self._paint_heading(painter, option, heading)
+            self._paint_heading(painter, option, heading, index.row() == 0)
             return
         item = index.data(ItemRole)
         if not isinstance(item, ResultItem):
@@ -263,7 +269,7 @@ class ResultDelegate(QStyledItemDelegate):
         painter.setFont(small)
         painter.setPen(QColor(theme.ACCENT if steps else theme.FAINT))
         rest = max(0, right - x)
-        why = fm_why.elidedText(item.result.why, Qt.TextElideMode.ElideRight, rest)
+        why = fm_why.elidedText(item.why_text, Qt.TextElideMode.ElideRight, rest)
         painter.drawText(QRect(x, y, rest, fm_why.height()),
                          int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), why)
         painter.restore()
@@ -306,11 +312,12 @@ class ResultDelegate(QStyledItemDelegate):
                          int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), label)
         return x + w
 
-    def _paint_heading(self, painter: QPainter, option: QStyleOptionViewItem, heading: GroupHeading) -> None:
+    def _paint_heading(self, painter: QPainter, option: QStyleOptionViewItem, heading: GroupHeading,
+                       first: bool) -> None:
         painter.save()
         fonts = _Fonts(option.font)
         rect = option.rect.adjusted(6 + PAD, 0, -6 - PAD, 0)
-        if option.rect.top() > 0:  # a rule between the matches above and the rest
+        if not first:  # a rule between the rows above and those under it
             painter.setPen(QColor(theme.BORDER))
             painter.drawLine(rect.left(), option.rect.top() + HEADING_TOP // 2,
                              rect.right(), option.rect.top() + HEADING_TOP // 2)
@@ -353,6 +360,95 @@ class ResultDelegate(QStyledItemDelegate):
                            glyph)
 
 
+class GridDelegate(ResultDelegate):
+    """Results as square tiles: a photo's thumbnail (centre-cropped), or a note's or recording's icon on its
+    kind's tint, with the name and the date under it. A heading is as wide as the grid, so it has a line of
+    its own and the tiles after it start a new one."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
+        fonts = _Fonts(option.font)
+        if isinstance(index.data(HeadingRole), GroupHeading):
+            return QSize(self._line_width(), super().sizeHint(option, index).height())
+        text_h = QFontMetrics(fonts.name_small).height() + QFontMetrics(fonts.small).height()
+        return QSize(GRID_THUMB + 2 * GRID_PAD, GRID_PAD + GRID_THUMB + 6 + text_h + GRID_PAD)
+
+    def _line_width(self) -> int:
+        """A heading's width: the grid's whole line, less the spacing on both sides (and a pixel, so it
+        never wraps onto two)."""
+        view = self.parent()
+        if isinstance(view, QListView):
+            return max(MIN_ROW_WIDTH, view.viewport().width() - 2 * view.spacing() - 1)
+        return MIN_ROW_WIDTH
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+        heading = index.data(HeadingRole)
+        if isinstance(heading, GroupHeading):
+            self._paint_heading(painter, option, heading, index.row() == 0)
+            return
+        item = index.data(ItemRole)
+        if not isinstance(item, ResultItem):
+            QStyledItemDelegate.paint(self, painter, option, index)
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = option.rect
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        if selected or hovered:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor("#dbe7fd" if selected else "#f3f5f8"))
+            painter.drawRoundedRect(QRectF(rect), 8, 8)
+        tile = QRect(rect.left() + (rect.width() - GRID_THUMB) // 2, rect.top() + GRID_PAD, GRID_THUMB, GRID_THUMB)
+        self._paint_tile(painter, tile, item)
+        if item.kind is not Kind.PHOTO:  # the tile says what it is: a note's first words, or a recording
+            self._paint_kind_label(painter, tile, item, _Fonts(option.font))
+        fonts = _Fonts(option.font)
+        fm_name, fm_small = QFontMetrics(fonts.name_small), QFontMetrics(fonts.small)
+        y = tile.bottom() + 1 + 6
+        width = rect.width() - 2 * GRID_PAD
+        painter.setFont(fonts.name_small)
+        painter.setPen(QColor(theme.TEXT))
+        painter.drawText(QRect(rect.left() + GRID_PAD, y, width, fm_name.height()), int(Qt.AlignmentFlag.AlignCenter),
+                         fm_name.elidedText(item.name, Qt.TextElideMode.ElideMiddle, width))
+        y += fm_name.height()
+        painter.setFont(fonts.small)
+        painter.setPen(QColor(theme.FAINT))
+        painter.drawText(QRect(rect.left() + GRID_PAD, y, width, fm_small.height()), int(Qt.AlignmentFlag.AlignCenter),
+                         fm_small.elidedText(item.date_text, Qt.TextElideMode.ElideRight, width))
+        painter.restore()
+
+    def _paint_tile(self, painter: QPainter, tile: QRect, item: ResultItem) -> None:
+        if item.kind is Kind.PHOTO:
+            super()._paint_tile(painter, tile, item)
+            return
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(tile), 10, 10)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(theme.KIND_TINT[item.kind]))
+        painter.drawPath(path)
+        edge = 40
+        glyph = theme.pixmap(theme.KIND_ICON[item.kind], theme.KIND_COLOR[item.kind], edge)
+        painter.drawPixmap(QRect(tile.center().x() - edge // 2 + 1, tile.top() + 22, edge, edge), glyph)
+
+    def _paint_kind_label(self, painter: QPainter, tile: QRect, item: ResultItem, fonts: _Fonts) -> None:
+        """Under the icon: the kind, and the best sentence (a note) or what was said (a recording)."""
+        fm = QFontMetrics(fonts.small)
+        box = tile.adjusted(10, 22 + 40 + 8, -10, -8)
+        painter.setFont(fonts.strength)
+        painter.setPen(QColor(theme.KIND_COLOR[item.kind]))
+        painter.drawText(QRect(box.left(), box.top(), box.width(), fm.height()), int(Qt.AlignmentFlag.AlignCenter),
+                         theme.KIND_LABEL[item.kind])
+        text = _SPACE_RUN.sub(" ", item.result.snippet).strip()
+        if text:
+            painter.setFont(fonts.small)
+            painter.setPen(QColor(theme.MUTED))
+            lines = max(0, (box.height() - fm.height()) // fm.height())
+            rest = QRect(box.left(), box.top() + fm.height(), box.width(), lines * fm.height())
+            painter.drawText(rest, int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+                                       | Qt.TextFlag.TextWordWrap),
+                             fm.elidedText(text, Qt.TextElideMode.ElideRight, box.width() * max(1, lines) - 8))
+
+
 class _Fonts:
     """The row's fonts, from the view's."""
 
@@ -367,6 +463,8 @@ class _Fonts:
         self.strength.setWeight(QFont.Weight.DemiBold)
         self.heading = QFont(font)
         self.heading.setWeight(QFont.Weight.DemiBold)
+        self.name_small = QFont(font)
+        self.name_small.setWeight(QFont.Weight.DemiBold)
 
 
 def _resized(font: QFont, delta: int) -> QFont:

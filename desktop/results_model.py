@@ -1,10 +1,12 @@
-"""The result list as a Qt model: one row per ``SearchResult`` plus what the view needs to draw it, and,
-when a query with words (or a picture) also lists files only because they pass its filters, one heading
-row above those: it cannot be selected, and the keys, Enter and "More like this" pass over it."""
+"""The result list as a Qt model: one row per ``SearchResult`` plus what the view needs to draw it, and
+heading rows: above the files a query with words (or a picture) lists only because they pass its
+filters, or above each month of a timeline. A heading cannot be selected, and the keys, Enter and "More
+like this" pass over it."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +30,7 @@ class ResultItem:
     thumbnail: str | None = None  # cached thumbnail file (photos); None: draw from the photo itself
     meta: dict[str, Any] = field(default_factory=dict)
     place: str = ""  # the folder as shown: from its library folder down
+    timeline: bool = False  # listed by date with nothing searched for: no reason to show, its place instead
 
     @property
     def path(self) -> str:
@@ -55,6 +58,11 @@ class ResultItem:
         if self.result.date_ts is None:
             return ""
         return format_day(self.result.date_ts)
+
+    @property
+    def why_text(self) -> str:
+        """The row's last line: why it is listed, or where it is when the library is browsed."""
+        return (self.place or self.folder) if self.timeline else self.result.why
 
     @property
     def strength_steps(self) -> int:
@@ -116,22 +124,33 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return row.name
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{row.path}\n" + (f"{strength}: " if strength else "") + row.result.why
+            return f"{row.path}\n" + (f"{strength}: " if strength else "") + row.why_text
         if role == Qt.ItemDataRole.AccessibleDescriptionRole:
-            return f"{row.kind.value}: " + (f"{strength}; " if strength else "") + row.result.why
+            return f"{row.kind.value}: " + (f"{strength}; " if strength else "") + row.why_text
         if role == ItemRole:
             return row
         return None
 
-    def set_items(self, items: list[ResultItem], heading: GroupHeading | None = None) -> None:
+    def set_items(self, items: list[ResultItem], heading: GroupHeading | None = None,
+                  sections: Sequence[tuple[int, GroupHeading]] = ()) -> None:
         """Show ``items`` (matched ones first, as search returns them); ``heading`` goes above the first
-        one that does not match, or last when all match."""
+        one that does not match, or last when all match. ``sections`` are more headings, each as (index of
+        the item it goes above, heading): a timeline's months."""
         self.beginResetModel()
         self._items = list(items)
-        self._rows = list(self._items)
+        placed = list(sections)
         if heading is not None:
             at = next((i for i, it in enumerate(self._items) if not it.result.matched), len(self._items))
-            self._rows.insert(at, heading)
+            placed.append((at, heading))
+        above: dict[int, list[GroupHeading]] = {}
+        for at, h in placed:
+            above.setdefault(at, []).append(h)
+        self._rows = []
+        for i, it in enumerate(self._items):
+            self._rows += above.pop(i, [])
+            self._rows.append(it)
+        for at in sorted(above):  # past the last item
+            self._rows += above[at]
         self._rows_by_thumb = {}
         for row, entry in enumerate(self._rows):
             if isinstance(entry, ResultItem) and entry.kind is Kind.PHOTO:
@@ -154,6 +173,12 @@ class ResultsModel(QAbstractListModel):
 
     def heading_row(self) -> int | None:
         return next((i for i, r in enumerate(self._rows) if isinstance(r, GroupHeading)), None)
+
+    def heading_rows(self) -> list[int]:
+        return [i for i, r in enumerate(self._rows) if isinstance(r, GroupHeading)]
+
+    def headings(self) -> list[GroupHeading]:
+        return [r for r in self._rows if isinstance(r, GroupHeading)]
 
     def row_of(self, path: str) -> int | None:
         """The row that shows ``path``."""

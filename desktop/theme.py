@@ -90,14 +90,18 @@ QMainWindow, #SearchPage {{ background: {SURFACE}; }}
 #KindFilter QToolButton:hover {{ background: #eaeef2; }}
 #KindFilter QToolButton:checked {{ background: {SURFACE}; border: 1px solid {BORDER}; color: {TEXT};
                                   font-weight: 600; }}
-#FolderFilter, #DateFilter {{ border: 1px solid {BORDER}; border-radius: 12px; padding: 2px 8px 2px 12px;
+#FolderFilter, #DateFilter, #SortOrder {{ border: 1px solid {BORDER}; border-radius: 12px; padding: 2px 8px 2px 12px;
                               background: {SURFACE}; color: {TEXT}; }}
-#FolderFilter:hover, #DateFilter:hover {{ background: #eaeef2; }}
-#FolderFilter::drop-down, #DateFilter::drop-down {{ border: none; width: 18px; }}
-#FolderFilter::down-arrow, #DateFilter::down-arrow {{ image: url({CHEVRON}); width: 12px; height: 12px; }}
+#FolderFilter:hover, #DateFilter:hover, #SortOrder:hover {{ background: #eaeef2; }}
+#FolderFilter::drop-down, #DateFilter::drop-down, #SortOrder::drop-down {{ border: none; width: 18px; }}
+#FolderFilter::down-arrow, #DateFilter::down-arrow, #SortOrder::down-arrow {{ image: url({CHEVRON}); width: 12px; height: 12px; }}
 #ResultCount {{ color: {MUTED}; }}
 #SettingsButton {{ border: none; border-radius: 6px; padding: 3px; }}
 #SettingsButton:hover {{ background: #eaeef2; }}
+#ViewSwitch QToolButton {{ border: 1px solid transparent; border-radius: 6px; padding: 3px; }}
+#ViewSwitch QToolButton:hover {{ background: #eaeef2; }}
+#ViewSwitch QToolButton:checked {{ background: {SURFACE}; border: 1px solid {BORDER}; }}
+#ZoomView {{ background: #1f2328; border: none; }}
 #Results {{ border: none; background: {SURFACE}; outline: none; }}
 #EmptyState {{ color: {MUTED}; font-size: 15px; }}
 #Preview {{ background: {WINDOW}; border-left: 1px solid {BORDER}; }}

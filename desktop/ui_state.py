@@ -1,5 +1,5 @@
 """What the window remembers between runs (the last text search, its size and place, the split between
-the list and the preview), kept beside the library's catalog in its data folder: private like the catalog
+the list and the preview, the sort order and whether photos show as a grid), kept beside the library's catalog in its data folder: private like the catalog
 (it holds what the person searched for), and one per library."""
 
 from __future__ import annotations
@@ -30,6 +30,23 @@ class UiState:
             return
         self._settings.setValue("search/last_query", text)
         self._save()
+
+    def sort_order(self) -> str:
+        value = self._settings.value("results/sort", "")
+        return value if isinstance(value, str) else ""
+
+    def set_sort_order(self, order: str) -> None:
+        if order != self.sort_order():
+            self._settings.setValue("results/sort", order)
+            self._save()
+
+    def grid_view(self) -> bool:
+        return self._settings.value("results/view", "list") == "grid"
+
+    def set_grid_view(self, grid: bool) -> None:
+        if grid != self.grid_view():
+            self._settings.setValue("results/view", "grid" if grid else "list")
+            self._save()
 
     def window_state(self) -> tuple[QByteArray | None, QByteArray | None]:
         """(window geometry, splitter state) as Qt saved them, or None where nothing was saved."""

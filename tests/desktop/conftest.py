@@ -69,9 +69,15 @@ def window(qtbot: QtBot, lib: Library) -> Iterator[MainWindow]:
 
 
 def search(qtbot: QtBot, window: MainWindow, text: str) -> list[str]:
-    """Type ``text`` and wait for the (debounced) search's results; the file names shown."""
+    """Type ``text`` and wait for the (debounced) search's results; the file names shown. Results of an
+    earlier search (the timeline refreshed when an index run ends) are not taken for them."""
     window.query_bar.field.clear()
-    with qtbot.waitSignal(window.results_shown, timeout=10000):
+
+    def answers_text(_n: int) -> bool:
+        q = window.last_query
+        return q is not None and q.text == (text.strip() or None)
+
+    with qtbot.waitSignal(window.results_shown, timeout=10000, check_params_cb=answers_text):
         qtbot.keyClicks(window.query_bar.field, text)
     return names(window)
 

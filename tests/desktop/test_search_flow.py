@@ -130,10 +130,12 @@ def test_more_like_this(qtbot: QtBot, window: MainWindow, media: Path, lib: Libr
     assert "black-cat-on-sofa.jpg" not in names(window)  # the file itself is left out
     assert names(window)[0] == "black-cat-again.jpg"
     assert "sunset-at-the-beach.jpg" not in names(window)  # an orange picture is nothing like it
-    qtbot.mouseClick(window.query_bar.chip.close_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.results_shown, timeout=10000):
+        qtbot.mouseClick(window.query_bar.chip.close_button, Qt.MouseButton.LeftButton)
     assert window.query_bar.like_path() is None
     assert not window.query_bar.chip.isVisible()
-    assert window.model.rowCount() == 0  # nothing left to search for
+    assert window.last_query is not None and window.last_query.like_path is None  # nothing left to search for:
+    assert window.model.heading_rows() and "black-cat-on-sofa.jpg" in names(window)  # the library's timeline
 
 
 def test_result_actions_open_and_copy_path(qtbot: QtBot, window: MainWindow,

@@ -117,6 +117,23 @@ def test_filters_restrict_but_never_hide(tmp_path: Path, library: Library) -> No
     assert paths(in_notes)[0].endswith("shed.txt")
 
 
+def test_a_query_with_nothing_in_it_lists_the_library_newest_first(tmp_path: Path, library: Library) -> None:
+    root = tmp_path / "lib"
+    build(root)
+    for i, rel in enumerate(["notes/sourdough.md", "notes/shed.txt", "memos/dentist.wav"]):  # 2020, 2022, 2024
+        ts = datetime(2020 + 2 * i, 5, 1).timestamp()
+        os.utime(root / rel, (ts, ts))
+    library.add_root(root)
+    library.index()
+    listed = library.search(Query()).results
+    assert [Path(r.path).name for r in listed] == ["dentist.wav", "IMG_0001.jpg", "shed.txt", "DSC_1044.jpg",
+                                                  "sourdough.md"]
+    assert not any(r.matched for r in listed) and all(r.strength is None for r in listed)
+    stamps = [r.date_ts or 0.0 for r in listed]
+    assert stamps == sorted(stamps, reverse=True)
+    assert [r.path for r in library.search(Query(text="  ", limit=2)).results] == [r.path for r in listed[:2]]
+
+
 def test_more_like_this_leaves_the_file_itself_out(tmp_path: Path, library: Library) -> None:
     root = tmp_path / "lib"
     build(root)
