@@ -879,6 +879,7 @@ class MainWindow(QMainWindow):
         if self._shut:
             return
         self._shut = True
+        self.ui_state.save()  # the last search, the sort, the view: written once, now
         self._refresh_timer.stop()
         self.search.cancel()
         self.preview.recording.stop()
