@@ -23,6 +23,19 @@ from core.types import Kind, PathNotFound, Progress, TroveError
 
 log = logging.getLogger("core.cli")
 
+NOT_INSTALLED = "unknown (not installed as a package)"
+
+
+def trove_version() -> str:
+    """pyproject.toml's version as installed (a wheel, `pip install -e .`, the bundle's copied metadata);
+    the About box reads the same ``importlib.metadata.version("trove")`` with the same fallback."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("trove")
+    except PackageNotFoundError:
+        return NOT_INSTALLED
+
 
 def _common(p: argparse.ArgumentParser, top: bool) -> None:
     default = None if top else argparse.SUPPRESS
@@ -52,6 +65,7 @@ def _positive(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="trove", description="Offline search over your photos, notes and recordings.")
     _common(parser, top=True)
+    parser.add_argument("--version", action="version", version=f"trove {trove_version()}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more to stderr")
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("Trove")
     app.setApplicationDisplayName("Trove")
     app.setOrganizationName("Trove")
-    app.setDesktopFileName("trove")
+    app.setDesktopFileName("io.github.trove.Trove")  # matches packaging/linux: the launcher owns the window
     app.setWindowIcon(theme.app_icon())
     theme.apply(app)
 

@@ -3,7 +3,8 @@
 # listed with the command to install them. Found with ldd on PySide6's libraries and plugins in a
 # fresh Debian 12 chroot, removing each library in turn (see the README's "System packages").
 #
-#   system-deps.sh test   Qt offscreen + multimedia (the desktop tests), espeak-ng (spoken test queries)
+#   system-deps.sh test   Qt offscreen + multimedia (the desktop tests), espeak-ng (spoken test queries),
+#                         desktop-file-utils and appstream (validate the launcher entry and metainfo)
 #   system-deps.sh run    the above without espeak-ng, plus the X11 (xcb) platform plugin (the app)
 set -euo pipefail
 
@@ -12,7 +13,7 @@ MULTIMEDIA="libpulse0 libxrandr2 libxext6 libdrm2"
 XCB="libx11-xcb1 libxkbcommon-x11-0 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-util1 libxcb-image0 \
 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-render0 libxcb-shape0 libxcb-shm0 libxcb-sync1 \
 libxcb-xfixes0 libxcb-xkb1 libxcb-glx0"
-TEST_TOOLS="espeak-ng"
+TEST_TOOLS="espeak-ng desktop-file-utils appstream"
 
 case "${1:-}" in
   test) wanted="$QT $MULTIMEDIA $TEST_TOOLS" ;;
@@ -22,7 +23,7 @@ esac
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "note: not a Debian-like system; make sure Qt 6's runtime libraries (OpenGL/EGL, fontconfig, xcb," \
-       "PulseAudio client) and espeak-ng are installed" >&2
+       "PulseAudio client), and for the tests espeak-ng, desktop-file-utils and appstream, are installed" >&2
   exit 0
 fi
 
