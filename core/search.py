@@ -35,7 +35,7 @@ import numpy as np
 from core import snippets
 from core.catalog import Catalog, FileFilter, fts_query
 from core.encoders import TextEncoder, Transcriber
-from core.types import Kind, MediaError, ModelMissing, NotIndexed, Query, SearchResult, Segment, clock
+from core.types import Kind, MediaError, ModelMissing, NotIndexed, Query, SearchResult, clock, segments_of
 from core.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -230,8 +230,10 @@ class Searcher:
     def evidence(self, q: Query, qv: QueryVectors, flt: FileFilter) -> tuple[dict[int, _File], _Words | None]:
         """Every candidate file with its best chunk, channel, evidence and level (tests/eval/calibrate.py
         reads the evidence to place the cut-offs)."""
-        hits = self._candidates(q, qv, flt)
-        words = self._word_evidence(qv, hits) if qv.keywords else None
+        total = self.catalog.chunk_count()
+        df = {t: self.catalog.passage_frequency(t) for t in qv.keywords}  # once: both steps below use it
+        hits = self._candidates(q, qv, flt, df, total)
+        words = self._word_evidence(qv, hits, df, total) if qv.keywords else None
         files: dict[int, _File] = {}
         kinds = self.catalog.file_kinds(list({h.file_id for h in hits.values()}))
         for h in hits.values():
@@ -251,7 +253,8 @@ class Searcher:
         return files, words
 
     # -- candidates ---------------------------------------------------------------------------------------
-    def _candidates(self, q: Query, qv: QueryVectors, flt: FileFilter) -> dict[int, _Hit]:
+    def _candidates(self, q: Query, qv: QueryVectors, flt: FileFilter, df: dict[str, int],
+                    total: int) -> dict[int, _Hit]:
         hits: dict[int, _Hit] = {}
         qvec = None
         if qv.visual is not None or qv.text is not None:
@@ -260,7 +263,7 @@ class Searcher:
             for chunk_id, file_id, score in self._vector_hits(qvec, q, flt, qv.own_chunks, count):
                 hits[chunk_id] = _Hit(chunk_id, file_id, score)
         if qv.keywords:
-            terms = self._distinctive(qv.keywords)
+            terms = self._distinctive(df, total)
             if terms:
                 for chunk_id, file_id, _snip in self.catalog.keyword_hits(terms, flt):
                     if chunk_id not in qv.own_chunks and chunk_id not in hits:
@@ -295,36 +298,28 @@ class Searcher:
         owner = self.catalog.chunk_owners([h[0] for h in found])
         return [(cid, owner[cid], s) for cid, s in found if cid in owner]
 
-    def _distinctive(self, terms: list[str]) -> list[str]:
-        """The query words worth a keyword search: found, and not in so many passages ("water", "stop")
-        that a hit says little and the list would fill with them."""
-        total = self.catalog.chunk_count()
+    def _distinctive(self, df: dict[str, int], total: int) -> list[str]:
+        """The query words (with their passage counts) worth a keyword search: found, and not in so many
+        passages ("water", "stop") that a hit says little and the list would fill with them."""
         cap = max(self.w.keyword_min_df, self.w.keyword_max_df_fraction * total)
-        return [t for t in terms if 0 < self.catalog.passage_frequency(t) <= cap]
+        return [t for t, n in df.items() if 0 < n <= cap]
 
     # -- evidence -----------------------------------------------------------------------------------------
-    def _word_evidence(self, qv: QueryVectors, hits: dict[int, _Hit]) -> _Words:
+    def _word_evidence(self, qv: QueryVectors, hits: dict[int, _Hit], df: dict[str, int], total: int) -> _Words:
         """Which query words each candidate holds (in its text or its file's name), weighed by rarity.
 
-        ``cov`` is the IDF-weighted share (squared by default, ``coverage_power``) of the query's words that the passage holds, counting only
-        distinctive words (in at most ``distinctive_share`` of the passages, or ``keyword_min_df``): a
+        ``cov`` is the IDF-weighted share (squared by default, ``coverage_power``) of the query's words that
+        the passage holds, counting only distinctive words (in at most ``distinctive_share`` of the passages, or ``keyword_min_df``): a
         passage with every word of "boiler pressure" scores 1, one with "pressure" alone about a quarter, and
         "time", in a tenth of all passages, adds nothing (a spoken "what time is it" matched every note
         that mentions a time). A word found nowhere still counts in the whole, so a query that is mostly
         about something absent ("hairdresser price list") gains little from its one common word."""
         ids = list(hits)
-        total = max(1, self.catalog.chunk_count())
+        total = max(1, total)
         cap = max(self.w.keyword_min_df, self.w.distinctive_share * total)
-        idf: dict[str, float] = {}
-        counted: list[str] = []
-        present: list[str] = []
-        for t in qv.keywords:
-            df = self.catalog.passage_frequency(t)
-            idf[t] = math.log((total + 1) / (df + 0.5))
-            if df:
-                present.append(t)
-                if df <= cap:
-                    counted.append(t)
+        idf = {t: math.log((total + 1) / (df[t] + 0.5)) for t in qv.keywords}
+        present = [t for t in qv.keywords if df[t]]
+        counted = [t for t in present if df[t] <= cap]
         norm = sum(idf.values()) or 1.0
         share: dict[int, float] = {}
         for t in counted:
@@ -334,7 +329,7 @@ class Searcher:
                 share[cid] = share.get(cid, 0.0) + idf[t] / norm
             for cid in self.catalog.chunks_matching(f"name : {quoted}", ids):
                 hits[cid].title += idf[t] / norm
-            if any(ch.isdigit() for ch in t) and self.catalog.passage_frequency(t) <= self.w.rare_keyword_df:
+            if any(ch.isdigit() for ch in t) and df[t] <= self.w.rare_keyword_df:
                 for cid in found:
                     hits[cid].code = True
         for cid, x in share.items():
@@ -384,7 +379,7 @@ class Searcher:
             text, marks = snippets.unmark(marked[f.best.chunk_id]) if f.best.chunk_id in marked else (row.text, [])
             if row.kind is Kind.RECORDING:
                 meta = self.catalog.file_info(f.file_id)
-                segs = _segments(meta.meta if meta else {})
+                segs = segments_of(meta.meta if meta else {})
                 pieces = snippets.segment_pieces(text, segs, row.start_s, row.end_s)
             elif row.kind is Kind.NOTE:
                 pieces = snippets.sentences(text)
@@ -468,17 +463,6 @@ class _Words:
 def _cos(part: np.ndarray, q: np.ndarray) -> float:
     n = float(np.linalg.norm(q)) * float(np.linalg.norm(part))
     return float(part @ q) / n if n else 0.0
-
-
-def _segments(meta: dict[str, Any]) -> list[Segment]:
-    out = []
-    for seg in meta.get("segments") or []:
-        try:
-            start, end, text = seg
-            out.append(Segment(float(start), float(end), str(text).strip()))
-        except (TypeError, ValueError):
-            continue
-    return out
 
 
 # -- turning a query into vectors ------------------------------------------------------------------------

@@ -12,10 +12,8 @@ neighbour when it is very short) becomes the snippet. Keyword positions come fro
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
 
 from core.types import Segment
 
@@ -107,8 +105,7 @@ def segment_pieces(text: str, segments: Sequence[Segment], start_s: float | None
     """The segments of a transcript window as spans of its text (the indexer joined them with spaces); the
     window's sentences when its segments are unknown (metadata from an older index)."""
     if start_s is not None and segments:
-        end = end_s if end_s is not None else start_s
-        inside = [s for s in segments if s.start_s >= start_s - 0.05 and s.end_s <= end + 0.05]
+        inside = [s for s in segments if s.within(start_s, end_s)]
         pieces, pos = [], 0
         for s in inside:
             at = text.find(s.text, pos)
@@ -163,12 +160,3 @@ def snippet_of(text: str, marks: Sequence[tuple[int, int]], pieces: Sequence[Pie
     body = text[start:end].replace("\n", " ")  # one line; the same length, so the marks stay put
     shown = tuple((a - start + len(prefix), b - start + len(prefix)) for a, b in marks if a >= start and b <= end)
     return Snippet(prefix + body + suffix, shown, pieces[best].start_s, pieces[best].end_s)
-
-
-def choose(text: str, marks: Sequence[tuple[int, int]], pieces: Sequence[Piece],
-           similarity: Callable[[list[str]], np.ndarray] | None) -> Snippet:
-    """Score ``pieces`` (with ``similarity``, when the query has words) and return the best as a snippet."""
-    sims = None
-    if similarity is not None and len(pieces) > 1:
-        sims = [float(x) for x in similarity([text[p.start:p.end] for p in pieces])]
-    return snippet_of(text, marks, pieces, best_piece(pieces, text, marks, sims))

@@ -226,6 +226,26 @@ class Segment:
     end_s: float
     text: str
 
+    def within(self, start_s: float | None, end_s: float | None) -> bool:
+        """This segment lies inside ``start_s``..``end_s`` (to within the rounding of stored times)."""
+        if start_s is None:
+            return False
+        end = end_s if end_s is not None else start_s
+        return self.start_s >= start_s - 0.05 and self.end_s <= end + 0.05
+
+
+def segments_of(meta: dict[str, Any]) -> list[Segment]:
+    """A recording's transcript segments from its metadata (``[[start_s, end_s, text], ...]``); malformed
+    entries are skipped."""
+    out = []
+    for seg in meta.get("segments") or []:
+        try:
+            start, end, text = seg
+            out.append(Segment(float(start), float(end), str(text).strip()))
+        except (TypeError, ValueError):
+            continue
+    return out
+
 
 @dataclass(slots=True)
 class Query:

@@ -55,7 +55,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.library import Library, keyword_terms
-from core.types import Kind, Segment
+from core.types import Kind, segments_of
 from desktop import theme
 from desktop.audio import SegmentPlayer
 from desktop.formatting import camera_text, clock, home_path, taken_text
@@ -308,25 +308,6 @@ class NoteView(QTextEdit):
 
 
 # -- recording -------------------------------------------------------------------------------------------
-def segments_of(meta: dict[str, Any]) -> list[Segment]:
-    out = []
-    for seg in meta.get("segments") or []:
-        try:
-            start, end, text = seg
-            out.append(Segment(float(start), float(end), str(text).strip()))
-        except (TypeError, ValueError):
-            continue
-    return out
-
-
-def within(seg: Segment, start_s: float | None, end_s: float | None) -> bool:
-    """``seg`` lies inside ``start_s``..``end_s`` (to within the rounding of stored times)."""
-    if start_s is None:
-        return False
-    end = end_s if end_s is not None else start_s
-    return seg.start_s >= start_s - 0.05 and seg.end_s <= end + 0.05
-
-
 StartRole = Qt.ItemDataRole.UserRole  # a segment row's start second
 MatchRole = Qt.ItemDataRole.UserRole + 1  # "best", "window" (part of the matched window) or None
 MarksRole = Qt.ItemDataRole.UserRole + 2  # [(start, end)] of the query's words in the segment's text
@@ -455,9 +436,9 @@ class RecordingView(QWidget):
             row = QListWidgetItem(f"{clock(seg.start_s)}{SEGMENT_GAP}{seg.text}")
             row.setData(StartRole, seg.start_s)
             row.setToolTip(f"Play from {clock(seg.start_s)}")
-            in_window = within(seg, window_start, window_end) or within(seg, best_start, best_end)
+            in_window = seg.within(window_start, window_end) or seg.within(best_start, best_end)
             if in_window:
-                is_best = within(seg, best_start, best_end)
+                is_best = seg.within(best_start, best_end)
                 row.setData(MatchRole, "best" if is_best else "window")
                 self._matched.append(seg.text)
                 if is_best:

@@ -187,14 +187,21 @@ class ResultDelegate(QStyledItemDelegate):
                          + QFontMetrics(fonts.small).height() + HEADING_BOTTOM)
         return QSize(MIN_ROW_WIDTH, ROW_HEIGHT)
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+    def _result_to_paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> ResultItem | None:
+        """The result a row shows; a heading row or anything else is painted here and None returned."""
         heading = index.data(HeadingRole)
         if isinstance(heading, GroupHeading):
             self._paint_heading(painter, option, heading, index.row() == 0)
-            return
+            return None
         item = index.data(ItemRole)
         if not isinstance(item, ResultItem):
-            super().paint(painter, option, index)
+            QStyledItemDelegate.paint(self, painter, option, index)
+            return None
+        return item
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+        item = self._result_to_paint(painter, option, index)
+        if item is None:
             return
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -381,13 +388,8 @@ class GridDelegate(ResultDelegate):
         return MIN_ROW_WIDTH
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
-        heading = index.data(HeadingRole)
-        if isinstance(heading, GroupHeading):
-            self._paint_heading(painter, option, heading, index.row() == 0)
-            return
-        item = index.data(ItemRole)
-        if not isinstance(item, ResultItem):
-            QStyledItemDelegate.paint(self, painter, option, index)
+        item = self._result_to_paint(painter, option, index)
+        if item is None:
             return
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)

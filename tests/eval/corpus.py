@@ -554,10 +554,17 @@ def build_corpus(root: Path, with_speech: bool | None = None) -> list[EvalQuery]
         write_photo(p, photo, seed=1000 + i)
         taken = datetime.strptime(photo.taken, "%Y:%m:%d %H:%M:%S").timestamp()
         os.utime(p, (taken, taken))
-    for pq in PHOTO_QUERIES:
+    queries.extend(photo_queries(PHOTO_QUERIES))
+    return queries
+
+
+def photo_queries(pqs: tuple[PhotoQuery, ...]) -> list[EvalQuery]:
+    """Labelled photo queries as ``EvalQuery`` (the label shows the dates a query is limited to)."""
+    out = []
+    for pq in pqs:
         label = pq.text or "(filters only)"
         if pq.after or pq.before:
             label += f" [{pq.after or ''}..{pq.before or ''}]"
-        queries.append(EvalQuery("photo", pq.expected, text=pq.text, kind=pq.kind, after=pq.after,
-                                 before=pq.before, label=label))
-    return queries
+        out.append(EvalQuery("photo", pq.expected, text=pq.text, kind=pq.kind, after=pq.after,
+                             before=pq.before, label=label))
+    return out

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from core.types import Kind
 
-from .corpus import QUERY_VOICE, EvalQuery, PhotoQuery, have_espeak, speak
+from .corpus import _BEACH, _GRANDMA, QUERY_VOICE, EvalQuery, PhotoQuery, have_espeak, photo_queries, speak
 
 VOICE_DIR = ".voice-heldout"
 
@@ -104,9 +104,6 @@ HELDOUT_RECORDINGS: tuple[tuple[str, str], ...] = (
 )
 
 # -- photos: found by folder and file names, EXIF date and camera (CLIP has random weights in the eval) ----
-_BEACH = ("Photos/Holidays/Beach trip Portugal 2023/IMG_0012.jpg",
-          "Photos/Holidays/Beach trip Portugal 2023/IMG_0013.jpg")
-_GRANDMA = ("Photos/Family/Grandma 90th birthday/DSC_1044.jpg", "Photos/Family/Grandma 90th birthday/DSC_1045.jpg")
 _TOMATOES = ("Photos/Garden/Tomatoes/IMG_5120.jpg", "Photos/Garden/Tomatoes/IMG_5121.jpg")
 _RECEIPTS = ("Photos/Receipts/Dishwasher warranty/scan_0001.jpg",
              "Photos/Receipts/Restaurant dinner London/scan_0002.jpg")
@@ -271,12 +268,7 @@ def build_heldout(root: Path, with_speech: bool | None = None) -> list[EvalQuery
         for (q, expected), voice in zip(HELDOUT_RECORDINGS, voices, strict=True):
             queries.append(EvalQuery("recording_voice", (expected,), voice_path=str(voice), label=q))
             queries.append(EvalQuery("recording_text", (expected,), text=q, label=q))
-    for pq in HELDOUT_PHOTOS:
-        label = pq.text or "(filters only)"
-        if pq.after or pq.before:
-            label += f" [{pq.after or ''}..{pq.before or ''}]"
-        queries.append(EvalQuery("photo", pq.expected, text=pq.text, kind=pq.kind, after=pq.after,
-                                 before=pq.before, label=label))
+    queries.extend(photo_queries(HELDOUT_PHOTOS))
     return queries
 
 
