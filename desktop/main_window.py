@@ -99,9 +99,9 @@ class MainWindow(QMainWindow):
         self._query_text = ""
         self._outcome: SearchOutcome | None = None  # the results shown, as search returned them
 
-        self.search_pool = make_pool(2, "trove-search")
-        self.thumb_pool = make_pool(2, "trove-thumbnails")
-        self.background_pool = make_pool(3, "trove-background")
+        self.search_pool = make_pool(2, "trove-search", nice=5)
+        self.thumb_pool = make_pool(2, "trove-thumbnails", nice=5)
+        self.background_pool = make_pool(3, "trove-background", nice=5)
         self.thumbnails = ThumbnailCache(self.thumb_pool, parent=self)
         self.search = SearchController(library, self.search_pool, self)
         self.indexing = IndexingController(library, self.background_pool, watch=watch,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -80,7 +81,11 @@ def run_task(job: Callable[[], T], on_result: ResultFn[T], on_error: ErrorFn | N
             return
         fn(value)
 
+    target = pool or QThreadPool.globalInstance()
+    nice = _NICE.get(id(target), 0)
+
     def work() -> None:
+        _lower_priority(nice)
         try:
             value = job()
         except BaseException as exc:  # handed to the main thread; nothing is swallowed
@@ -88,15 +93,40 @@ def run_task(job: Callable[[], T], on_result: ResultFn[T], on_error: ErrorFn | N
         else:
             to_main(deliver, on_result, value)
 
-    (pool or QThreadPool.globalInstance()).start(work)
+    target.start(work)
 
 
-def make_pool(threads: int, name: str) -> QThreadPool:
+_NICE: dict[int, int] = {}  # id(pool) -> niceness its threads run at, above the GUI thread's
+_thread = threading.local()
+
+
+def make_pool(threads: int, name: str, nice: int = 0) -> QThreadPool:
+    """A pool of ``threads`` workers. ``nice`` > 0 runs them below the GUI thread's priority (Linux: a
+    thread's own nice value), so on a busy machine the window answers first and background work (searches,
+    thumbnails, and the ONNX threads a search's models start, which inherit it) takes what is left."""
     pool = QThreadPool()
     pool.setMaxThreadCount(threads)
     pool.setObjectName(name)
     pool.setExpiryTimeout(-1)  # keep the few workers: per-thread resources (SQLite readers) stay bounded
+    if nice:
+        _NICE[id(pool)] = nice
     return pool
+
+
+def _lower_priority(nice: int) -> None:
+    """Once per worker thread: run it ``nice`` steps below the main thread (only this thread; best effort).
+    A thread inherits its creator's value, so it is set, not added to."""
+    if not nice or getattr(_thread, "niced", False):
+        return
+    _thread.niced = True
+    try:
+        main = threading.main_thread().native_id
+        target = min(19, os.getpriority(os.PRIO_PROCESS, main or 0) + nice)
+        tid = threading.get_native_id()
+        if os.getpriority(os.PRIO_PROCESS, tid) < target:
+            os.setpriority(os.PRIO_PROCESS, tid, target)
+    except (AttributeError, OSError) as exc:  # not Linux, or not allowed: the thread keeps its priority
+        log.debug("could not lower a worker thread's priority: %s", exc)
 
 
 class Sequencer:

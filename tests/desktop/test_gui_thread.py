@@ -3,6 +3,7 @@ long write must never freeze it)."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 
@@ -12,6 +13,7 @@ from pytestqt.qtbot import QtBot
 import core.catalog
 from core.library import Library
 from desktop.main_window import MainWindow
+from desktop.tasks import run_task
 from tests.desktop.conftest import search
 
 
@@ -41,3 +43,16 @@ def test_the_gui_thread_never_queries_sqlite(qtbot: QtBot, lib: Library, monkeyp
     qtbot.waitUntil(lambda: w.status.message.full_text().startswith("Up to date"), timeout=10000)
     w.shutdown()
     assert on_gui == []
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="per-thread nice values are a Linux feature")
+def test_background_pools_run_below_the_gui_threads_priority(qtbot: QtBot, window: MainWindow) -> None:
+    """Searches, thumbnails and background jobs yield the cores to the GUI thread on a busy machine."""
+    gui = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    seen: list[int] = []
+    for pool in (window.search_pool, window.thumb_pool, window.background_pool):
+        with qtbot.waitCallback(timeout=5000) as done:
+            run_task(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()), done, pool=pool)
+        seen.append(done.args[0])
+    assert seen == [min(gui + 5, 19)] * 3
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == gui

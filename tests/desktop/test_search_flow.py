@@ -119,6 +119,43 @@ def test_an_older_slower_answer_never_overwrites_a_newer_one(qtbot: QtBot, windo
     assert window.query_bar.field.text() == "dentist"
 
 
+def test_searches_run_one_at_a_time_and_only_the_newest_waiting_one_runs(qtbot: QtBot, window: MainWindow) -> None:
+    """Typing fast while a search runs starts no second search beside it (two at once took the cores from
+    the window on a busy machine); when it ends, only the newest request runs, and its answer is shown."""
+    real = window.search.search_fn
+    release = threading.Event()
+    running: list[str] = []
+    ran: list[str] = []
+    most = [0]
+    lock = threading.Lock()
+
+    def tracked(q: Query) -> SearchResponse:
+        with lock:
+            running.append(q.text or "")
+            ran.append(q.text or "")
+            most[0] = max(most[0], len(running))
+        try:
+            if q.text == "banneton":
+                release.wait(5)
+            return real(q)
+        finally:
+            with lock:
+                running.remove(q.text or "")
+
+    window.search.search_fn = tracked
+    window.search_text("banneton")
+    qtbot.waitUntil(lambda: ran == ["banneton"], timeout=5000)
+    window.search_text("sourdough")  # replaced by the next one before it can run
+    window.search_text("dentist")
+    qtbot.wait(100)
+    assert ran == ["banneton"]
+    with qtbot.waitSignal(window.results_shown, timeout=10000):
+        release.set()
+    assert ran == ["banneton", "dentist"]
+    assert most[0] == 1
+    assert "dentist.txt" in names(window)
+
+
 def test_more_like_this(qtbot: QtBot, window: MainWindow, media: Path, lib: Library) -> None:
     cat = str(media / "photos" / "pets" / "black-cat-on-sofa.jpg")
     make_photo(media / "photos" / "pets" / "black-cat-again.jpg", color=(30, 30, 30), seed=3)  # a near-copy
