@@ -25,7 +25,7 @@ import sqlite_utils
 from sqlite_utils.db import ForeignKey
 
 from core.lock import exclusive
-from core.types import Chunk, Kind, LibraryDamaged
+from core.types import Chunk, Kind, LibraryDamaged, place_words
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +99,7 @@ class FileInfo:
     size_bytes: int
     date_ts: float
     content_hash: str
+    id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,7 @@ class FileFilter:
     folder: str | None = None
     after_ts: float | None = None
     before_ts: float | None = None
+    place: str | None = None  # words of a place: photos taken there ("lisbon", "new york")
 
     def sql(self) -> tuple[str, list[Any]]:
         """A WHERE clause over ``files f`` and its parameters."""
@@ -126,6 +128,9 @@ class FileFilter:
         if self.before_ts is not None:
             clauses.append("f.date_ts < ?")
             params.append(self.before_ts)
+        if self.place is not None:  # whole words of the place's names (see core.places.Place.words)
+            clauses.append("(' ' || json_extract(f.meta, '$.place_words') || ' ') LIKE ? ESCAPE '\\'")
+            params.append("% " + _like_escape(place_words(self.place)) + " %")
         return (" AND ".join(clauses) or "1"), params
 
 
@@ -139,6 +144,7 @@ class ChunkRow:
     text: str
     start_s: float | None
     end_s: float | None
+    ordinal: int = 0
 
 
 def sqlite_code(exc: sqlite3.Error) -> int:
@@ -168,11 +174,26 @@ def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
         conn.execute("PRAGMA foreign_keys=ON")
         return conn
     conn = sqlite3.connect(str(path), timeout=30.0, check_same_thread=False, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
+    _enter_wal(conn)
     conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across app crashes and kill -9
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
     return conn
+
+
+def _enter_wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
+    """Switch to WAL. A new catalog that other processes are opening at the same moment can answer
+    SQLITE_BUSY at once, without the busy handler (the switch takes an exclusive lock that a reader in
+    rollback mode blocks): try again for up to ``wait_s`` (seen under load in test_one_writer.py)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if sqlite_code(exc) != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 class Catalog:
@@ -409,9 +430,35 @@ class Catalog:
 
     def chunk_row(self, file_id: int, chunk_id: int) -> ChunkRow:
         path, kind, date_ts = self.conn.execute("SELECT path, kind, date_ts FROM files WHERE id=?", (file_id,)).fetchone()
-        text, start_s, end_s = self.conn.execute("SELECT text, start_s, end_s FROM chunks WHERE id=?",
-                                                 (chunk_id,)).fetchone()
-        return ChunkRow(path, Kind(kind), float(date_ts), text, start_s, end_s)
+        text, start_s, end_s, ordinal = self.conn.execute(
+            "SELECT text, start_s, end_s, ordinal FROM chunks WHERE id=?", (chunk_id,)).fetchone()
+        return ChunkRow(path, Kind(kind), float(date_ts), text, start_s, end_s, int(ordinal))
+
+    def photo_text_chunks(self, chunk_ids: list[int]) -> set[int]:
+        """Which of these chunks hold text read in a photo (a photo's chunks after its description)."""
+        out: set[int] = set()
+        for i in range(0, len(chunk_ids), 500):
+            part = chunk_ids[i:i + 500]
+            marks = ",".join("?" * len(part))
+            out.update(r[0] for r in self.conn.execute(
+                f"SELECT c.id FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id IN ({marks}) "
+                "AND f.kind = 'photo' AND c.ordinal > 0", part))
+        return out
+
+    def unread(self, prefixes: Iterable[str], version: int) -> list[FileInfo]:
+        """Photos, and documents with scanned pages, under these folders whose text has not been read (by
+        this version of the reading), oldest first: what the reading pass does next."""
+        out: list[FileInfo] = []
+        for prefix in prefixes:
+            for row in self.conn.execute(
+                    "SELECT path, thumbnail, meta, size_bytes, date_ts, content_hash, id FROM files "
+                    "WHERE (path = ? OR path LIKE ? ESCAPE '\\') AND (kind = 'photo' OR (kind = 'document' AND "
+                    "json_extract(meta, '$.scanned_pages') IS NOT NULL)) "
+                    "AND IFNULL(json_extract(meta, '$.text_read'), 0) < ? ORDER BY id",
+                    (prefix, _like_prefix(prefix.rstrip("/") + "/"), version)):
+                out.append(FileInfo(row[0], row[1], _json_dict(row[2]), int(row[3]), float(row[4]), row[5],
+                                    int(row[6])))
+        return out
 
     def counts(self) -> dict[str, int]:
         out = {str(k): 0 for k in Kind}
@@ -464,6 +511,31 @@ class Catalog:
                  int(visual_pending), time.time()),
             )
             file_id = int(cur.lastrowid or 0)
+        out = self._insert_chunks(conn, file_id, name, chunks)
+        conn.execute("DELETE FROM failures WHERE path=?", (path,))
+        self._bump_generation(conn)
+        return file_id, out
+
+    def amend_file(self, conn: sqlite3.Connection, file_id: int, content_hash: str, meta: dict[str, Any],
+                   from_ordinal: int, chunks: Iterable[Chunk]) -> tuple[list[int], list[tuple[int, Chunk]]] | None:
+        """Replace a file's chunks from ``from_ordinal`` on and its metadata (text read in a photo, a scanned
+        page), if it still has ``content_hash``; returns (chunk ids removed, (chunk id, chunk) added), or None
+        when the file changed or went meanwhile."""
+        row = conn.execute("SELECT path, content_hash FROM files WHERE id=?", (file_id,)).fetchone()
+        if row is None or row[1] != content_hash:
+            return None
+        name = conn.execute("SELECT name FROM chunks WHERE file_id=? ORDER BY ordinal LIMIT 1", (file_id,)).fetchone()
+        removed = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE file_id=? AND ordinal>=?",
+                                              (file_id, from_ordinal))]
+        conn.execute("DELETE FROM chunks WHERE file_id=? AND ordinal>=?", (file_id, from_ordinal))
+        added = self._insert_chunks(conn, file_id, name[0] if name else "", chunks)
+        conn.execute("UPDATE files SET meta=? WHERE id=?", (json.dumps(meta), file_id))
+        self._bump_generation(conn)
+        return removed, added
+
+    @staticmethod
+    def _insert_chunks(conn: sqlite3.Connection, file_id: int, name: str,
+                       chunks: Iterable[Chunk]) -> list[tuple[int, Chunk]]:
         out = []
         for ch in chunks:
             cur = conn.execute(
@@ -473,9 +545,7 @@ class Catalog:
                  to_blob(ch.textvec), ch.text_model),
             )
             out.append((int(cur.lastrowid or 0), ch))
-        conn.execute("DELETE FROM failures WHERE path=?", (path,))
-        self._bump_generation(conn)
-        return file_id, out
+        return out
 
     def move_file(self, conn: sqlite3.Connection, file_id: int, new_path: str, mtime_ns: int, name: str) -> None:
         conn.execute("DELETE FROM files WHERE path=? AND id<>?", (new_path, file_id))
@@ -551,5 +621,9 @@ class Catalog:
         return int(self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
 
 
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _like_prefix(prefix: str) -> str:
-    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return _like_escape(prefix) + "%"

@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--like", metavar="FILE", help="more like this indexed file")
     p.add_argument("--kind", choices=[k.value for k in Kind])
     p.add_argument("--in", dest="folder", metavar="FOLDER", help="only files under this folder")
+    p.add_argument("--near", metavar="PLACE", help="only photos taken in this place (a city, region or country)")
     p.add_argument("--after", type=_date, metavar="YYYY-MM-DD", help="taken or modified on or after this day")
     p.add_argument("--before", type=_date, metavar="YYYY-MM-DD", help="taken or modified before this day")
     p.add_argument("--limit", type=_positive, default=10, help="how many results at most (default 10)")
@@ -132,13 +133,15 @@ class _Bar:
 
     def __call__(self, p: Progress) -> None:
         now = time.monotonic()
-        if p.phase == "indexing" and not self.tty and now - self.last < 5.0:
+        if p.phase in ("indexing", "reading") and not self.tty and now - self.last < 5.0:
             return
         self.last = now
         if p.phase == "scanning":
             line = f"scanning… (device {p.device})"
         elif p.phase == "preparing":
             line = "preparing fast search: writing ONNX copies of the text models (once per model)…"
+        elif p.phase == "reading":
+            line = f"reading the text in photos and scanned pages: {p.done}/{p.total}"
         elif p.phase in ("indexing", "saving"):
             width = 28
             frac = p.done / p.total if p.total else 1.0
@@ -206,6 +209,8 @@ def _index_summary(args: argparse.Namespace, out: dict[str, Any]) -> None:
     out.pop("cancelled", None)
     human = (f"added {out['added']}, updated {out['updated']}, moved {out['moved']}, removed {out['removed']}, "
              f"unchanged {out['unchanged']}, failed {out['failed']} in {out['seconds']:.1f}s on {out['device']}")
+    if out.get("with_text"):
+        human += f"\ntext read in {out['with_text']} photos or scanned documents"
     if out["failed"]:
         human += "\n(see `trove status` for what failed and why)"
     _emit(args, out, human)
@@ -234,11 +239,15 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from core.types import Query
+    from core.types import Query, place_words
 
     text = " ".join(args.text).strip() or None
-    if not (text or args.image or args.voice or args.like or args.kind or args.folder or args.after or args.before):
+    if not (text or args.image or args.voice or args.like or args.kind or args.folder or args.after or args.before
+            or args.near):
         sys.stderr.write("trove: give some text, --image FILE, --voice FILE, --like FILE or a filter\n")
+        return 2
+    if args.near is not None and not place_words(args.near):
+        sys.stderr.write(f"trove: --near {args.near!r}: give the name of a place, such as Lisbon or Norway\n")
         return 2
     for flag, value in (("--image", args.image), ("--voice", args.voice)):
         if value and not Path(value).is_file():
@@ -256,7 +265,7 @@ def cmd_search(args: argparse.Namespace) -> int:
               like_path=os.path.abspath(args.like) if args.like else None,
               kind=Kind(args.kind) if args.kind else None,
               folder=os.path.abspath(os.path.expanduser(args.folder)) if args.folder else None,
-              after=args.after, before=args.before, limit=max(1, args.limit))
+              after=args.after, before=args.before, limit=max(1, args.limit), near=args.near)
     from core.owner import ask
 
     payload = ask(_data_dir(args), {"op": "search", "query": q.to_json()})
@@ -276,7 +285,9 @@ def cmd_search(args: argparse.Namespace) -> int:
             lines.append("no match for the query; everything that passes the filters:" if i == 1 else
                          "also in the filters (they do not match the query):")
         reason = shown(r["why"]) if not r["strength"] else f"{r['strength']} match: {shown(r['why'])}"
-        lines.append(f"{i:2d}. [{r['kind']}] {shown(r['path'])}\n    {reason}\n    {_marked(r, bold)}")
+        where = "; ".join(shown(x) for x in (r.get("location"), r.get("place") and f"taken in {r['place']}") if x)
+        lines.append(f"{i:2d}. [{r['kind']}] {shown(r['path'])}\n    {reason}" + (f"\n    {where}" if where else "")
+                     + f"\n    {_marked(r, bold)}")
     if not results:
         lines.append("no matches")
     _emit(args, payload, "\n".join(lines))
@@ -307,7 +318,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             st = lib.status()
     c = st["counts"]
     lines = [f"library: {st['data_dir']}",
-             f"indexed: {c['photo']} photos, {c['note']} notes, {c['recording']} recordings "
+             f"indexed: {c['photo']} photos, {c['note']} notes, {c.get('document', 0)} documents, "
+             f"{c['recording']} recordings "
              f"({st['chunks']} passages)",
              "roots: " + (", ".join(shown(r) for r in st["roots"]) or "none (run `trove index FOLDER`)"),
              f"device: {st['device']}" + (" (a GPU exists but is not used)" if st["gpu_unused"] else "")]

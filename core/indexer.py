@@ -34,6 +34,7 @@ from core.media.notes import extract_note
 from core.media.photos import extract_photo, photo_text
 from core.media.recordings import extract_recording, windows
 from core.planner import Plan, plan
+from core.reading import READ_VERSION, read_pass
 from core.scanner import DEFAULT_EXCLUDES, content_hash, os_reason
 from core.types import Chunk, Extracted, FileStat, IndexSummary, Kind, MediaError, Passage, PauseSwitch
 from core.vectors import VectorIndex
@@ -55,6 +56,7 @@ class Indexer:
         self.encoders = encoders
         self.excludes = tuple(excludes)
         self.follow_links_out = False  # links out of the library folders are not followed unless allowed
+        self.read_text = True  # the reading pass (core/reading.py) after the files are in
         self.decode_threads = decode_threads or max(2, min(8, (os.cpu_count() or 2)))
         self.photo_batch = photo_batch
         self.thumb_dir = data_dir / "thumbnails"
@@ -99,6 +101,15 @@ class Indexer:
                             writer.put(Gone(path))
                 for path in plan.failed_gone:  # a file that failed and was then deleted fails no more
                     writer.put(Gone(path))
+                if self.read_text and not self.cancel.is_set() and writer.error is None:
+                    writer.finish()  # what the first pass wrote is in before the reading pass looks
+                    if writer.error is None:
+                        writer = Writer(self.catalog_path, self.vectors, summary, emit, len(plan.todo))
+                        writer.done = len(plan.todo)
+                        writer.start()
+                        summary.with_text += read_pass(reader.unread(scopes, READ_VERSION), self.encoders, reader,
+                                                       writer, emit, self.cancel, self.pause,
+                                                       max(1, min(2, self.decode_threads)))
             finally:
                 writer.finish()
             if writer.error is not None:
@@ -151,7 +162,7 @@ class Indexer:
                 return Failed(st.path, os_reason(exc), st.size_bytes, st.mtime_ns)
 
         # Photos first (largest batches), then notes, then recordings (slowest per file).
-        order = {Kind.PHOTO: 0, Kind.NOTE: 1, Kind.RECORDING: 2}
+        order = {Kind.PHOTO: 0, Kind.NOTE: 1, Kind.DOCUMENT: 2, Kind.RECORDING: 3}
         todo = sorted(plan.todo, key=lambda t: (order[t[0].kind], t[0].path))
         window = max(2 * self.photo_batch, 4 * self.decode_threads)
         try:
@@ -183,6 +194,10 @@ class Indexer:
             return ex
         if st.kind is Kind.NOTE:
             return extract_note(st, digest)
+        if st.kind is Kind.DOCUMENT:  # its readers (PDFium, docx, odf, ebooklib) load with the first document
+            from core.media.documents import extract_document
+
+            return extract_document(st, digest)
         return extract_recording(st, digest)
 
     def _save_thumbnail(self, digest: str, data: bytes) -> str:

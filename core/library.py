@@ -96,6 +96,7 @@ class Library:
         self._settings = _read_settings(catalog)
         self.indexer = Indexer(data_dir, catalog.path, vectors, encoders, self.excludes())
         self.indexer.follow_links_out = self._settings.follow_links_out
+        self.indexer.read_text = self._settings.read_text
         self.child = child  # when set, index runs happen in a child process (see core.worker)
         self._default_models = default_models  # the real models (not injected): queries load Whisper alone
         if child is not None:
@@ -321,9 +322,11 @@ class Library:
             self.catalog.set_setting("excludes", "\n".join(settings.excludes))
             self.catalog.set_setting("device", settings.device)
             self.catalog.set_setting("follow_links_out", "1" if settings.follow_links_out else "0")
+            self.catalog.set_setting("read_text", "1" if settings.read_text else "0")
             self._settings = settings
             self.indexer.excludes = self.excludes()
             self.indexer.follow_links_out = settings.follow_links_out
+            self.indexer.read_text = settings.read_text
 
     # -- pause, resume, cancel (any thread) -----------------------------------------------------------
     @property
@@ -527,7 +530,7 @@ def _make_private(data_dir: Path) -> None:
 def _read_settings(catalog: Catalog) -> Settings:
     extra = catalog.get_setting("excludes") or ""
     return Settings(tuple(x.strip() for x in extra.split("\n") if x.strip()), catalog.get_setting("device") or "auto",
-                    catalog.get_setting("follow_links_out") == "1")
+                    catalog.get_setting("follow_links_out") == "1", catalog.get_setting("read_text", "1") != "0")
 
 
 def default_encoders(clip: ClipWeights, device: DeviceChoice | str) -> Encoders:
@@ -553,6 +556,11 @@ def default_encoders(clip: ClipWeights, device: DeviceChoice | str) -> Encoders:
 
         return WhisperTranscriber(device=encoders.device)
 
+    def reader() -> Any:
+        from core.ocr import TextReader
+
+        return TextReader(threads=max(1, min(4, os.cpu_count() or 2)))
+
     def confirm() -> str:
         confirmed = confirm_device(choice)
         encoders.confirmed = confirmed
@@ -561,7 +569,8 @@ def default_encoders(clip: ClipWeights, device: DeviceChoice | str) -> Encoders:
     from core.encoders.text import MODEL_ID
 
     encoders = Encoders(text, image, speech, text_model_id=MODEL_ID, text_dim=TEXT_DIM,
-                        visual_model_id=clip.model_id, visual_dim=clip.dim, device=choice.name, prepare=confirm)
+                        visual_model_id=clip.model_id, visual_dim=clip.dim, device=choice.name, prepare=confirm,
+                        reader=reader)
     return encoders
 
 

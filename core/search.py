@@ -33,7 +33,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from core import snippets
-from core.catalog import Catalog, FileFilter, fts_query
+from core.catalog import Catalog, ChunkRow, FileFilter, fts_query
 from core.encoders import TextEncoder, Transcriber
 from core.types import Kind, MediaError, ModelMissing, NotIndexed, Query, SearchResult, clock, segments_of
 from core.vectors import VectorIndex
@@ -74,7 +74,13 @@ CHANNELS: dict[str, Cutoffs] = {
     "words:note": Cutoffs(0.42, 0.5, 0.62),  # typed words -> note passage
     "words:recording": Cutoffs(0.37, 0.47, 0.6),  # typed words -> transcript window
     "words:photo": Cutoffs(0.38, 0.6, 0.85),  # words -> a photo's folder, name, date and camera
+    # Documents and text read in photos are prose like notes, embedded by the same model: the notes' cut-offs
+    # (tests/eval/heldout.py measures them on their own queries).
+    "words:document": Cutoffs(0.42, 0.5, 0.62),
+    "words:photo-text": Cutoffs(0.42, 0.5, 0.62),
     "voice:note": Cutoffs(0.42, 0.5, 0.62),  # spoken words (their transcript), likewise
+    "voice:document": Cutoffs(0.42, 0.5, 0.62),
+    "voice:photo-text": Cutoffs(0.42, 0.5, 0.62),
     "voice:recording": Cutoffs(0.37, 0.47, 0.6),
     "voice:photo": Cutoffs(0.38, 0.6, 0.85),
     "like:text": Cutoffs(0.45, 0.6, 0.75),  # a note or recording -> other passages (sentence embeddings)
@@ -138,6 +144,7 @@ class _Hit:
     chunk_id: int
     file_id: int
     fused: float = float("-inf")  # inner product with the query vector (candidate order)
+    read: bool = False  # text read in a photo (OCR), judged as prose, not as the photo's description
     sem: float | None = None
     vis: float | None = None
     cov: float = 0.0
@@ -183,7 +190,8 @@ def file_filter(q: Query) -> FileFilter:
     def ts(d: date | None) -> float | None:
         return None if d is None else datetime.combine(d, datetime.min.time()).timestamp()
 
-    return FileFilter(str(q.kind) if q.kind is not None else None, q.folder, ts(q.after), ts(q.before))
+    return FileFilter(str(q.kind) if q.kind is not None else None, q.folder, ts(q.after), ts(q.before),
+                      q.near.strip() or None if q.near else None)
 
 
 def _lists_all(q: Query, qv: QueryVectors) -> bool:
@@ -236,6 +244,9 @@ class Searcher:
         words = self._word_evidence(qv, hits, df, total) if qv.keywords else None
         files: dict[int, _File] = {}
         kinds = self.catalog.file_kinds(list({h.file_id for h in hits.values()}))
+        for cid in self.catalog.photo_text_chunks([h.chunk_id for h in hits.values()
+                                                   if kinds.get(h.file_id) is Kind.PHOTO]):
+            hits[cid].read = True
         for h in hits.values():
             kind = kinds.get(h.file_id)
             if kind is None:
@@ -349,14 +360,15 @@ class Searcher:
         """The hit's level and the channel that gave it."""
         options: list[tuple[str, float]] = []  # (channel, evidence)
         textual = kind is not Kind.PHOTO
+        words_of = "photo-text" if h.read else str(kind)
         if qv.mode in ("text", "voice"):
-            options.append((f"{'voice' if qv.mode == 'voice' else 'words'}:{kind}", self._words_x(h)))
+            options.append((f"{'voice' if qv.mode == 'voice' else 'words'}:{words_of}", self._words_x(h)))
             if kind is Kind.PHOTO and h.vis is not None:
                 options.append((f"{self.clip}:words->photo", h.vis))
         elif qv.mode == "image":
             options.append((f"{self.clip}:image->{'text' if textual else 'photo'}", h.vis or 0.0))
             if qv.keywords:  # words that refine the picture count as typed words would
-                options.append((f"words:{kind}", self._words_x(h)))
+                options.append((f"words:{words_of}", self._words_x(h)))
         elif qv.mode == "like":
             if qv.like_kind is Kind.PHOTO:
                 options.append((f"{self.clip}:image->{'text' if textual else 'photo'}", h.vis or 0.0))
@@ -374,21 +386,23 @@ class Searcher:
         rows = {f.best.chunk_id: self.catalog.chunk_row(f.file_id, f.best.chunk_id) for f, _ in shown}
         marked = self.catalog.highlighted(words.match, list(rows)) if words and words.match else {}
         pending: list[tuple[int, str, list[snippets.Piece], list[tuple[int, int]]]] = []
+        places: list[tuple[str | None, str | None]] = []  # (location in the file, place taken) per result
         for i, (f, _m) in enumerate(shown):
             row = rows[f.best.chunk_id]
             text, marks = snippets.unmark(marked[f.best.chunk_id]) if f.best.chunk_id in marked else (row.text, [])
+            info = self.catalog.file_info(f.file_id) if row.kind is not Kind.NOTE else None
+            meta = info.meta if info else {}
             if row.kind is Kind.RECORDING:
-                meta = self.catalog.file_info(f.file_id)
-                segs = segments_of(meta.meta if meta else {})
-                pieces = snippets.segment_pieces(text, segs, row.start_s, row.end_s)
-            elif row.kind is Kind.NOTE:
-                pieces = snippets.sentences(text)
-            else:
+                pieces = snippets.segment_pieces(text, segments_of(meta), row.start_s, row.end_s)
+            elif row.kind is Kind.PHOTO and row.ordinal == 0:
                 pieces = [snippets.Piece(0, len(text))] if text else []
+            else:  # notes, documents, text read in a photo
+                pieces = snippets.sentences(text)
             pending.append((i, text, pieces, marks))
+            places.append((_location(row, meta), _place(meta)))
         sims = self._similarities(qv, [(i, t, p) for i, t, p, _ in pending])
         out = []
-        for (i, text, pieces, marks), (f, matched) in zip(pending, shown, strict=True):
+        for (i, text, pieces, marks), (f, matched), (location, place) in zip(pending, shown, places, strict=True):
             row = rows[f.best.chunk_id]
             best = snippets.best_piece(pieces, text, marks, sims.get(i)) if pieces else 0
             snip = snippets.snippet_of(text, marks, pieces, best)
@@ -401,7 +415,8 @@ class Searcher:
                 snippet=snip.text, start_s=snip.start_s if snip.start_s is not None else row.start_s,
                 end_s=snip.end_s if snip.start_s is not None else row.end_s, chunk_id=f.best.chunk_id,
                 date_ts=row.date_ts, matched=matched, strength=strength_of(f.level) if matched else None,
-                marks=snip.marks, passage=text, window_start_s=row.start_s, window_end_s=row.end_s))
+                marks=snip.marks, passage=text, window_start_s=row.start_s, window_end_s=row.end_s,
+                location=location, place=place))
         return out
 
     def _similarities(self, qv: QueryVectors, items: list[tuple[int, str, list[snippets.Piece]]]) -> dict[int, list[float]]:
@@ -447,11 +462,32 @@ class Searcher:
                 reasons.append("has the words: " + ", ".join(words[:5]))
             if h.title > 0:
                 reasons.append("named after them" if kind is not Kind.PHOTO else "its folder or name says so")
-            if (h.sem or 0.0) >= CHANNELS[h.channel].weak * 0.8 or not words:
-                reasons.append({Kind.PHOTO: "its folder, name, date or camera fit the words",
+            if h.read:
+                reasons.append("written in the photo")
+            elif (h.sem or 0.0) >= CHANNELS[h.channel].weak * 0.8 or not words:
+                reasons.append({Kind.PHOTO: "its folder, name, date, camera or place fit the words",
                                 Kind.NOTE: "close in meaning",
+                                Kind.DOCUMENT: "close in meaning",
                                 Kind.RECORDING: "what was said is close in meaning"}[kind])
         return "; ".join(reasons) or "matches"
+
+
+def _location(row: ChunkRow, meta: dict[str, Any]) -> str | None:
+    """Where in its file a passage is: a document's page, chapter or heading; "text in the photo"."""
+    if row.kind is Kind.PHOTO:
+        return "text in the photo" if row.ordinal > 0 else None
+    if row.kind is Kind.DOCUMENT:
+        where = meta.get("locations")
+        if isinstance(where, list) and 0 <= row.ordinal < len(where) and isinstance(where[row.ordinal], str):
+            return where[row.ordinal]
+    return None
+
+
+def _place(meta: dict[str, Any]) -> str | None:
+    from core.places import Place
+
+    place = Place.from_meta(meta["place"]) if isinstance(meta.get("place"), dict) else None
+    return place.label() if place is not None else None
 
 
 @dataclass(frozen=True, slots=True)

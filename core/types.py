@@ -4,6 +4,7 @@ search returns. Units are in the names (``start_s``, ``size_bytes``)."""
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,11 +19,13 @@ class Kind(StrEnum):
     PHOTO = "photo"
     NOTE = "note"
     RECORDING = "recording"
+    DOCUMENT = "document"  # PDF, Word, OpenDocument, HTML, EPUB, RTF: pages and formatting, unlike notes
 
 
 PHOTO_EXTS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".heif"})
 NOTE_EXTS = frozenset({".txt", ".md", ".markdown"})
 RECORDING_EXTS = frozenset({".wav", ".mp3", ".m4a", ".ogg", ".opus", ".flac"})
+DOCUMENT_EXTS = frozenset({".pdf", ".docx", ".odt", ".html", ".htm", ".xhtml", ".epub", ".rtf"})
 
 
 def kind_of(path: str) -> Kind | None:
@@ -36,7 +39,15 @@ def kind_of(path: str) -> Kind | None:
         return Kind.NOTE
     if ext in RECORDING_EXTS:
         return Kind.RECORDING
+    if ext in DOCUMENT_EXTS:
+        return Kind.DOCUMENT
     return None
+
+
+def place_words(text: str) -> str:
+    """A place's names as the place filter compares them: lower case, words separated by one space
+    ("Sintra, Lisbon, Portugal" -> "sintra lisbon portugal")."""
+    return " ".join(re.findall(r"\w+", text.lower()))
 
 
 def is_inside(path: str, folder: str) -> bool:
@@ -178,6 +189,8 @@ class SearchResult:
     passage: str = ""
     window_start_s: float | None = None
     window_end_s: float | None = None
+    location: str | None = None  # where in the file: "page 12", a chapter or heading (documents); "text in the photo"
+    place: str | None = None  # where a photo was taken: "Sintra, Lisbon, Portugal"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -194,6 +207,8 @@ class SearchResult:
             "window_start_s": self.window_start_s,
             "window_end_s": self.window_end_s,
             "passage": self.passage,
+            "location": self.location,
+            "place": self.place,
         }
 
 
@@ -259,10 +274,11 @@ class Query:
     before: date | None = None
     limit: int = 20
     transcript: str | None = None  # filled in for voice queries
+    near: str | None = None  # photos taken at a place whose name holds this ("Lisbon", "Norway")
 
     @property
     def filtered(self) -> bool:
-        return any(x is not None for x in (self.kind, self.folder, self.after, self.before))
+        return any(x is not None for x in (self.kind, self.folder, self.after, self.before, self.near))
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Query:
@@ -273,7 +289,7 @@ class Query:
         return cls(text=data.get("text"), image_path=data.get("image"), voice_path=data.get("voice"),
                    like_path=data.get("like"), kind=Kind(data["kind"]) if data.get("kind") else None,
                    folder=data.get("in"), after=day(data.get("after")), before=day(data.get("before")),
-                   limit=int(data.get("limit") or 20), transcript=data.get("transcript"))
+                   limit=int(data.get("limit") or 20), transcript=data.get("transcript"), near=data.get("near"))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -281,7 +297,7 @@ class Query:
             "kind": str(self.kind) if self.kind else None, "in": self.folder,
             "after": self.after.isoformat() if self.after else None,
             "before": self.before.isoformat() if self.before else None,
-            "limit": self.limit, "transcript": self.transcript,
+            "limit": self.limit, "transcript": self.transcript, "near": self.near,
         }
 
 
@@ -292,6 +308,7 @@ class Settings:
     excludes: tuple[str, ...] = ()  # name patterns skipped beyond the built-in ones (hidden files, caches)
     device: str = "auto"  # "auto" | "cpu" | "gpu" (cuda or mps); $TROVE_DEVICE overrides it for a run
     follow_links_out: bool = False  # follow links whose target lies outside every library folder
+    read_text: bool = True  # read the text in photos and scanned pages (OCR), after the first pass
 
 
 @dataclass(slots=True)
@@ -302,6 +319,7 @@ class IndexSummary:
     removed: int = 0
     unchanged: int = 0
     failed: int = 0
+    with_text: int = 0  # photos and scanned documents in which the reading pass found text
     seconds: float = 0.0
     device: str = "cpu"
     cancelled: bool = False

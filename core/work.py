@@ -55,3 +55,13 @@ class Write:  # what the encoder stage hands the writer for one file
     chunks: list[Chunk]
     replaces: str | None
     counted_as: str  # added | updated | moved
+
+
+@dataclass(slots=True)
+class Amend:  # text read in an indexed photo or scanned pages: its chunks from ``from_ordinal`` and its meta
+    file_id: int
+    path: str
+    content_hash: str  # as read: a file changed since is left alone
+    meta: dict[str, Any]
+    from_ordinal: int
+    chunks: list[Chunk]

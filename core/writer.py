@@ -15,7 +15,7 @@ from core.media import name_words
 from core.scanner import display_path
 from core.types import Chunk, IndexSummary, Progress
 from core.vectors import VectorIndex
-from core.work import Failed, Gone, Touch, Write
+from core.work import Amend, Failed, Gone, Touch, Write
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +137,12 @@ class Writer(threading.Thread):
                     removes.extend(ids)
                     if ids:
                         counts["removed"] = counts.get("removed", 0) + 1
+                elif isinstance(item, Amend):
+                    done = catalog.amend_file(conn, item.file_id, item.content_hash, item.meta, item.from_ordinal,
+                                              item.chunks)
+                    if done is not None:
+                        removes.extend(done[0])
+                        adds.extend(done[1])
         # Committed: now the in-memory vector index follows (a crash here only makes the cache stale).
         self.vectors.remove(removes)
         for chunk_id, ch in adds:
@@ -145,4 +151,5 @@ class Writer(threading.Thread):
             setattr(self.summary, key, getattr(self.summary, key) + n)
             if key != "removed":
                 self.done += n
-        self.emit.phase("indexing", min(self.done, self.total), self.total, last, force=False)
+        if counts:  # the reading pass (Amend only) says its own progress
+            self.emit.phase("indexing", min(self.done, self.total), self.total, last, force=False)

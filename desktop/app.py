@@ -24,7 +24,8 @@ STARTED = time.monotonic()  # when this module was imported: the start of the ap
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="trove-desktop", description="Search your photos, notes and recordings.")
+    p = argparse.ArgumentParser(prog="trove-desktop",
+                                description="Search your photos, notes, documents and recordings.")
     p.add_argument("--data-dir", type=Path, help="where the catalog and index live (default: $TROVE_DATA_DIR, "
                    "else the platform's user data folder)")
     p.add_argument("--query", metavar="TEXT", help="search for this text at start")

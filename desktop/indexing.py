@@ -21,7 +21,7 @@ class IndexingController(QObject):
     finished = Signal(object)  # IndexSummary of a run started here
     failed = Signal(object)  # the exception that stopped a run
     updated = Signal(object)  # IndexSummary of a watcher run: files changed on disk
-    counts_changed = Signal(dict)  # {"photo": n, "note": n, "recording": n}
+    counts_changed = Signal(dict)  # {"photo": n, "note": n, "document": n, "recording": n}: files of each kind
     failures_changed = Signal(int)  # how many files could not be indexed
     running_changed = Signal(bool)
     paused_changed = Signal(bool)
@@ -93,8 +93,8 @@ class IndexingController(QObject):
         run_task(job, self._done, self._failed, pool=self.pool, context=self)
 
     def _done(self, summary: IndexSummary) -> None:
-        log.info("index run finished: %d added, %d updated, %d removed, %d failed in %.1f s", summary.added,
-                 summary.updated, summary.removed, summary.failed, summary.seconds)
+        log.info("index run finished: %d added, %d updated, %d removed, %d failed, text in %d, in %.1f s",
+                 summary.added, summary.updated, summary.removed, summary.failed, summary.with_text, summary.seconds)
         self._progress.flush()
         self._end_run()
         self.finished.emit(summary)

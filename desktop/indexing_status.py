@@ -17,7 +17,8 @@ from desktop.widgets import ElidedLabel
 
 def progress_text(p: Progress, paused: bool = False) -> str:
     if paused:
-        return f"Paused · {p.done:,} of {p.total:,} indexed" if p.total else "Paused"
+        done = "read" if p.phase == "reading" else "indexed"
+        return f"Paused · {p.done:,} of {p.total:,} {done}" if p.total else "Paused"
     if p.phase == "scanning":
         return "Looking for new and changed files…" + (f" {p.done:,} found" if p.done else "")
     if p.phase == "saving":
@@ -26,6 +27,13 @@ def progress_text(p: Progress, paused: bool = False) -> str:
         return "Preparing fast search (once per model)…"
     if p.phase == "done":
         return "Up to date"
+    if p.phase == "reading":  # the second, slower pass: text in photos and scanned pages (OCR)
+        bits = [f"Reading text in photos {p.done:,} of {p.total:,}"]
+        if p.rate_per_s > 0:
+            bits.append(f"{p.rate_per_s:.1f}/s")
+        if p.eta_s is not None and p.done < p.total:
+            bits.append(f"{clock(p.eta_s)} left")
+        return " · ".join(bits)
     bits = [f"Indexing {p.done:,} of {p.total:,}"]
     if p.rate_per_s > 0:
         bits.append(f"{p.rate_per_s:.1f} files/s")
@@ -39,23 +47,30 @@ def progress_text(p: Progress, paused: bool = False) -> str:
 
 
 def summary_text(summary: IndexSummary) -> str:
-    """What the last run did, in a few words ("Indexed 400 new, 3 failed in 1:05"); "" when it found
-    nothing to do."""
+    """What the last run did, in a few words ("Indexed 400 new, 3 failed in 1:05, text found in 12 photos");
+    "" when it found nothing to do."""
     parts = [f"{n:,} {what}" for n, what in ((summary.added, "new"), (summary.updated, "changed"),
                                              (summary.moved, "moved"), (summary.removed, "removed"),
                                              (summary.failed, "failed")) if n]
-    if not parts:
+    text = f"text found in {count_text(summary.with_text, 'photo')}" if summary.with_text else ""
+    if not parts and not text:
         return ""
+    took = f"in {clock(summary.seconds)}"
+    if not parts:  # only the reading pass had work: photos indexed before, read now
+        return f"{'Stopped reading: ' + text if summary.cancelled else text.capitalize()} {took}"
     head = "Stopped after" if summary.cancelled else "Indexed"
-    return f"{head} {', '.join(parts)} in {clock(summary.seconds)}"
+    return f"{head} {', '.join(parts)} {took}" + (f", {text}" if text else "")
+
+
+COUNTED = ("photo", "note", "document", "recording")  # the kinds' order in the tabs
+SHOWN_WHEN_NONE = frozenset({"photo", "note", "recording"})  # documents are counted once there are some
 
 
 def counts_text(counts: dict[str, int]) -> str:
     total = sum(counts.values())
     if not total:
         return "The library is empty"
-    parts = [count_text(counts.get("photo", 0), "photo"), count_text(counts.get("note", 0), "note"),
-             count_text(counts.get("recording", 0), "recording")]
+    parts = [count_text(counts.get(kind, 0), kind) for kind in COUNTED if counts.get(kind, 0) or kind in SHOWN_WHEN_NONE]
     return "Up to date · " + " · ".join(parts)
 
 
@@ -130,7 +145,7 @@ class IndexingStatus(QWidget):
     def show_progress(self, p: Progress) -> None:
         self.message.setText(progress_text(p, self.controller.paused))
         self.message.setToolTip(p.current)
-        if p.phase == "indexing" and p.total:
+        if p.phase in ("indexing", "reading") and p.total:
             self.bar.setRange(0, p.total)
             self.bar.setValue(p.done)
         elif p.phase in ("scanning", "saving", "preparing"):
@@ -157,7 +172,7 @@ class IndexingStatus(QWidget):
             self._summary = ""
         self.pause_button.setVisible(running or self.controller.paused)
         self.bar.setVisible(running)
-        if running and not self.message.full_text().startswith(("Indexing", "Looking")):
+        if running and not self.message.full_text().startswith(("Indexing", "Looking", "Reading")):
             self.message.setText("Looking for new and changed files…")
             self.bar.setRange(0, 0)
 

@@ -68,7 +68,7 @@ REFRESH_WHILE_INDEXING_MS = 2000
 IMAGE_MODEL_IDLE_MS = 120_000
 AUTO_INDEX_DELAY_MS = 300
 MIN_SIZE = (600, 400)  # the smallest window whose filters, rows and preview still show their words
-IDLE_MESSAGE = ("<p style='font-size:16px'>Type to search your photos, notes and recordings</p>"
+IDLE_MESSAGE = ("<p style='font-size:16px'>Type to search your photos, notes, documents and recordings</p>"
                 "<p style='color:#8c959f'>or drop an image here, paste one (Ctrl+V), or search by a voice file</p>")
 CLIP_MISSING = "Photos are searchable by names and dates only: CLIP weights are missing."
 CHECKPOINT_FILTER = "open_clip checkpoint (*.pt *.pth *.bin *.safetensors);;All files (*)"
@@ -308,8 +308,8 @@ class MainWindow(QMainWindow):
                 ("Speech", "faster-whisper tiny.en (bundled)"), ("Device", lib.device.description),
                 ("Library data", str(lib.data_dir))]
         table = "".join(f"<tr><td>{_escape(k)}&nbsp;&nbsp;</td><td>{_escape(v)}</td></tr>" for k, v in rows)
-        return ("<b>Trove</b>: offline search over your own photos, notes and recordings. Nothing leaves this "
-                f"machine.<br><br><table>{table}</table>")
+        return ("<b>Trove</b>: offline search over your own photos, notes, documents and recordings. Nothing "
+                f"leaves this machine.<br><br><table>{table}</table>")
 
     def show_about(self) -> QMessageBox:
         box = QMessageBox(QMessageBox.Icon.NoIcon, "About Trove", self.about_text(), QMessageBox.StandardButton.Ok,

@@ -1,5 +1,7 @@
-"""The preview pane: a photo large with its date, camera and folder; a note with the matched passage
-highlighted, its best sentence more and the query's words most, scrolled to the sentence; a recording's
+"""The preview pane: a photo large with its date, place, camera and folder, the text read in it under it
+and the lines that hold the query's words outlined on it; a note with the matched passage highlighted, its
+best sentence more and the query's words most, scrolled to the sentence; a document's matched passage the
+same way, under a line on what the document is and where the match is in it (its page); a recording's
 transcript with the matched window's segments highlighted, the best one more, each segment clickable to
 play from there."""
 
@@ -42,6 +44,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
@@ -59,6 +62,7 @@ from core.types import Kind, segments_of
 from desktop import theme
 from desktop.audio import SegmentPlayer
 from desktop.formatting import camera_text, clock, home_path, taken_text
+from desktop.photo_text import Box, box_rects, matching_boxes, paint_boxes, text_lines
 from desktop.results_model import ResultItem
 from desktop.tasks import Sequencer, run_task
 from desktop.thumbnails import ThumbnailCache, read_scaled
@@ -77,14 +81,16 @@ _LINE = re.compile(r"[^\n]+")
 
 # -- photo -----------------------------------------------------------------------------------------------
 class ImageCanvas(QWidget):
-    """A pixmap drawn as large as fits, centred, never distorted or upscaled past 2x; a double click asks
-    for it at full size."""
+    """A pixmap drawn as large as fits, centred, never distorted or upscaled past 2x, with an outline around
+    each of ``boxes`` (lines of text read in the photo that hold a query word); a double click asks for it
+    at full size."""
 
     double_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._pixmap: QPixmap | None = None
+        self._boxes: list[Box] = []
         self.max_height = 520
         policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         policy.setHeightForWidth(True)
@@ -95,6 +101,27 @@ class ImageCanvas(QWidget):
         self._pixmap = pixmap
         self.updateGeometry()
         self.update()
+
+    def set_boxes(self, boxes: Sequence[Box]) -> None:
+        self._boxes = list(boxes)
+        self.update()
+
+    def boxes(self) -> list[Box]:
+        return list(self._boxes)
+
+    def image_rect(self) -> QRectF:
+        """Where the photo is drawn in the widget (empty when there is none)."""
+        if self._pixmap is None or self._pixmap.isNull():
+            return QRectF()
+        ratio = self._pixmap.devicePixelRatio()
+        w, h = self._pixmap.width() / ratio, self._pixmap.height() / ratio
+        scale = min(self.width() / w, self.height() / h, 2.0)
+        dw, dh = w * scale, h * scale
+        return QRectF((self.width() - dw) / 2, 0, dw, dh)
+
+    def box_rects(self) -> list[QRectF]:
+        """The boxes where they are drawn, in the widget's coordinates."""
+        return box_rects(self._boxes, self.image_rect())
 
     def hasHeightForWidth(self) -> bool:
         return True
@@ -123,14 +150,83 @@ class ImageCanvas(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        ratio = self._pixmap.devicePixelRatio()
-        w, h = self._pixmap.width() / ratio, self._pixmap.height() / ratio
-        scale = min(self.width() / w, self.height() / h, 2.0)
-        dw, dh = w * scale, h * scale
-        target = QRectF((self.width() - dw) / 2, 0, dw, dh)
+        target = self.image_rect()
         painter.drawPixmap(target, self._pixmap, QRectF(self._pixmap.rect()))
         painter.setPen(QColor(0, 0, 0, 25))
         painter.drawRect(target)
+        paint_boxes(painter, self.box_rects())
+
+
+PHOTO_TEXT_LINES = 4  # the read text shows this many lines at most; it scrolls for more
+
+
+class PhotoTextView(QPlainTextEdit):
+    """The text read in a photo: selectable, scrollable, at most ``PHOTO_TEXT_LINES`` lines tall, the
+    query's words marked."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("PhotoText")
+        self.setReadOnly(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                     | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.document().setDocumentMargin(2)
+        self.setAccessibleName("Text in the photo")
+
+    def show_text(self, text: str, words: re.Pattern[str] | None) -> None:
+        self.setPlainText(text)
+        selections = []
+        for m in words.finditer(text) if words is not None else ():
+            sel = QTextEdit.ExtraSelection()
+            cursor = QTextCursor(self.document())
+            cursor.setPosition(m.start())
+            cursor.setPosition(m.end(), QTextCursor.MoveMode.KeepAnchor)
+            sel.cursor = cursor
+            fmt = QTextCharFormat()
+            fmt.setBackground(QColor(theme.HIGHLIGHT_STRONG))
+            sel.format = fmt
+            selections.append(sel)
+        self.setExtraSelections(selections)
+        self.updateGeometry()
+
+    def marked_text(self) -> list[str]:
+        return [sel.cursor.selectedText() for sel in self.extraSelections()]
+
+    def shown_lines(self) -> int:
+        """How many lines the text takes as wrapped now (QPlainTextEdit's document counts lines)."""
+        return max(1, round(self.document().documentLayout().documentSize().height()))
+
+    def line_height(self) -> float:
+        """The height of one line as laid out (what the scroll bar counts in), else the font's."""
+        block = self.document().firstBlock()
+        if block.isValid():
+            height = float(self.blockBoundingRect(block).height())  # lays the block out when it is not yet
+            lines = block.layout().lineCount()
+            if lines:
+                return height / lines
+        return float(self.fontMetrics().lineSpacing())
+
+    def sizeHint(self) -> QSize:
+        shown = self.shown_lines()
+        self.ensurePolished()
+        vm = self.viewportMargins()
+        frame = 2 * self.frameWidth() + vm.top() + vm.bottom()  # border and padding (a style sheet's too)
+        margin = self.document().documentMargin()
+        if shown > PHOTO_TEXT_LINES:  # it scrolls: the box ends at a line's end, no next line peeking in
+            return QSize(super().sizeHint().width(), ceil(PHOTO_TEXT_LINES * self.line_height() + margin) + frame)
+        # + 1: QPlainTextEdit's scroll bar counts the last line as shown only with a pixel to spare under it
+        return QSize(super().sizeHint().width(), ceil(shown * self.line_height() + 2 * margin) + frame + 1)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        lines = self.shown_lines()
+        super().resizeEvent(event)
+        if self.shown_lines() != lines:  # rewrapped to more or fewer lines: another height
+            self.updateGeometry()
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(40, self.sizeHint().height())
 
 
 class PhotoView(QWidget):
@@ -151,16 +247,21 @@ class PhotoView(QWidget):
         self.grid.setVerticalSpacing(4)
         self.fields: dict[str, QLabel] = {}
         self.keys: dict[str, QLabel] = {}
-        for row, key in enumerate(("Taken", "Camera", "Size", "Place", "Folder")):
+        for row, key in enumerate(("Taken", "Place", "Camera", "Size", "Folder", "Text")):
             k = QLabel(key)
             self.keys[key] = k
             k.setProperty("role", "key")
+            self.grid.addWidget(k, row, 0, Qt.AlignmentFlag.AlignTop)
+            if key == "Text":
+                break
             v = QLabel()
             v.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             v.setWordWrap(True)
-            self.grid.addWidget(k, row, 0, Qt.AlignmentFlag.AlignTop)
             self.grid.addWidget(v, row, 1)
             self.fields[key] = v
+        self.keys["Text"].setToolTip("The text read in the photo")
+        self.text = PhotoTextView()
+        self.grid.addWidget(self.text, len(self.keys) - 1, 1)
         self.grid.setColumnStretch(1, 1)
         self.info = info
         lay.addWidget(info)
@@ -168,6 +269,9 @@ class PhotoView(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._fit_canvas()
+
+    def _fit_canvas(self) -> None:
         # The photo takes what the details leave: at most about two thirds of the pane.
         room = self.height() - self.info.sizeHint().height() - PHOTO_GAP
         limit = max(60, min(int(self.height() * 0.68), room))
@@ -175,20 +279,31 @@ class PhotoView(QWidget):
             self.canvas.max_height = limit
             self.canvas.updateGeometry()
 
-    def show_item(self, item: ResultItem, pixmap: QPixmap | None) -> None:
+    def show_item(self, item: ResultItem, pixmap: QPixmap | None, query_words: Sequence[str] = ()) -> None:
         meta = item.meta
+        r = item.result
         self.canvas.set_pixmap(pixmap)
         camera = camera_text(meta)
         size = f"{meta['width']} × {meta['height']}" if meta.get("width") and meta.get("height") else ""
         gps = meta.get("gps")
-        place = f"{gps[0]:.5f}, {gps[1]:.5f}" if isinstance(gps, list | tuple) and len(gps) == 2 else ""
-        values = {"Taken": taken_text(meta, item.result.date_ts), "Camera": camera,
-                  "Size": size, "Place": place, "Folder": home_path(item.folder)}
+        where = f"{gps[0]:.5f}, {gps[1]:.5f}" if isinstance(gps, list | tuple) and len(gps) == 2 else ""
+        values = {"Taken": taken_text(meta, r.date_ts), "Place": r.place or where, "Camera": camera,
+                  "Size": size, "Folder": home_path(item.folder)}
         for key, label in self.fields.items():
             label.setText(values[key])
             visible = bool(values[key])
             label.setVisible(visible)
             self.keys[key].setVisible(visible)
+        self.fields["Place"].setToolTip(f"GPS {where}" if where and r.place else "")
+        lines = text_lines(meta)
+        words = word_pattern(item.marked_words, query_words) if r.matched else None
+        self.canvas.set_boxes(matching_boxes(lines, words))
+        read = "\n".join(t for _box, t in lines) or (r.passage if item.text_in_photo else "")
+        self.text.show_text(read, words)
+        self.text.setVisible(bool(read))
+        self.keys["Text"].setVisible(bool(read))
+        self._fit_canvas()
+        QTimer.singleShot(0, self, self._fit_canvas)  # again once the details are laid out with the text
 
 
 # -- note ------------------------------------------------------------------------------------------------
@@ -246,14 +361,15 @@ class NoteView(QTextEdit):
         self._sentence: tuple[int, int] | None = None
 
     def show_text(self, text: str, passage: str | None, sentence: str | None = None,
-                  marked: Sequence[str] = (), keywords: Sequence[str] = ()) -> None:
+                  marked: Sequence[str] = (), keywords: Sequence[str] = (), tint_passage: bool = True) -> None:
         """``passage`` and ``sentence`` are None for a note that only passes the filters: nothing is
-        highlighted then."""
+        highlighted then. ``tint_passage`` False: the passage's words are marked but it is not tinted (it is
+        all that is shown: a document's matched passage)."""
         self.setPlainText(text)
         self._span = passage_span(text, passage) if passage else None
         self._sentence = sentence_span(text, sentence, self._span) if sentence else None
         selections: list[QTextEdit.ExtraSelection] = []
-        if self._span is not None:
+        if self._span is not None and tint_passage:
             selections += self._lines(*self._span, theme.HIGHLIGHT)
         if self._sentence is not None:
             selections += self._lines(*self._sentence, theme.HIGHLIGHT_SENTENCE)
@@ -305,6 +421,71 @@ class NoteView(QTextEdit):
         top = self.cursorRect(cursor).top()
         bar = self.verticalScrollBar()
         bar.setValue(max(0, bar.value() + top - self.viewport().height() // 5))
+
+
+# -- document --------------------------------------------------------------------------------------------
+class DocumentView(QWidget):
+    """A document (PDF, Word, OpenDocument, HTML, EPUB, RTF): a line on what it is (format, title, author,
+    pages), where the match is ("Match on page 12"), and the matched passage shown as a note's is: its best
+    sentence highlighted and the query's words marked. "Open" opens the document itself."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(6)
+        self.info = QLabel()
+        self.info.setObjectName("DocumentInfo")
+        self.info.setWordWrap(True)
+        self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.where = QLabel()
+        self.where.setObjectName("PreviewCaption")
+        self.where.setWordWrap(True)
+        self.text = NoteView()
+        self.text.setAccessibleName("The matched passage")
+        self.text.setToolTip("The passage that matched; Open (Enter) shows the whole document")
+        lay.addWidget(self.info)
+        lay.addWidget(self.where)
+        lay.addWidget(self.text, 1)
+
+    def show_item(self, item: ResultItem, query_words: Sequence[str] = ()) -> None:
+        r, meta = item.result, item.meta
+        self.info.setText(document_info(meta))
+        self.info.setVisible(bool(self.info.text()))
+        passage = r.passage or r.snippet
+        if r.matched and r.location:
+            where = f"Match on {r.location}" if r.location.startswith("page ") else f"Match in {r.location}"
+        elif r.matched:
+            where = "The matched passage"
+        else:  # listed for the filters only: what its result carries, nothing marked
+            where = "" if passage else "No text was found in this document"
+        self.where.setText(where)
+        self.where.setVisible(bool(where))
+        if r.matched and passage:
+            self.text.show_text(passage, passage, r.snippet or None, item.marked_words, query_words,
+                                tint_passage=False)
+        else:
+            self.text.show_text(passage, None)
+
+
+def document_info(meta: dict[str, Any]) -> str:
+    """"PDF · Annual report 2023 · by Ann Smith · 24 pages": what a document's metadata says, as far as it
+    says it."""
+    bits = []
+    for key in ("format", "title"):
+        value = meta.get(key)
+        if isinstance(value, str) and value.strip():
+            bits.append(" ".join(value.split()))
+    author = meta.get("author")
+    if isinstance(author, str) and author.strip():
+        bits.append("by " + " ".join(author.split()))
+    pages = meta.get("pages")
+    if isinstance(pages, int) and not isinstance(pages, bool) and pages > 0:
+        bits.append(f"{pages:,} page{'s' if pages != 1 else ''}")
+    words = meta.get("words")
+    if isinstance(words, int) and not isinstance(words, bool) and words > 0:
+        bits.append(f"{words:,} word{'s' if words != 1 else ''}")
+    return " · ".join(bits)
 
 
 # -- recording -------------------------------------------------------------------------------------------
@@ -552,9 +733,10 @@ class PreviewPane(QWidget):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.photo = PhotoView()
         self.note = NoteView()
+        self.document = DocumentView()
         self.player = SegmentPlayer(self)
         self.recording = RecordingView(self.player)
-        for w in (self.empty, self.photo, self.note, self.recording):
+        for w in (self.empty, self.photo, self.note, self.document, self.recording):
             self.stack.addWidget(w)
         lay.addWidget(self.stack, 1)
         self.open_button.clicked.connect(lambda: self.item and self.open_requested.emit(self.item))
@@ -596,7 +778,7 @@ class PreviewPane(QWidget):
         self.folder.setText(item.place or home_path(item.folder))
         self.folder.setToolTip(item.folder)
         if item.kind is Kind.PHOTO:
-            self.photo.show_item(item, self.thumbnails.get(item.thumbnail_source))
+            self.photo.show_item(item, self.thumbnails.get(item.thumbnail_source), words)
             self.stack.setCurrentWidget(self.photo)
             self._load(number, lambda: read_scaled(item.path, PREVIEW_EDGE), self._photo_loaded)
         elif item.kind is Kind.NOTE:
@@ -604,6 +786,11 @@ class PreviewPane(QWidget):
             self.stack.setCurrentWidget(self.note)
             library, path = self.library, item.path
             self._load(number, lambda: library.read_note(path, MAX_NOTE_CHARS), self._note_loaded)
+        elif item.kind is Kind.DOCUMENT:  # its passage came with the result: nothing to load
+            self.document.show_item(item, words)
+            self.stack.setCurrentWidget(self.document)
+            self._loading = False
+            self.loaded.emit()
         else:
             self.recording.show_item(item)
             self.stack.setCurrentWidget(self.recording)
@@ -617,7 +804,8 @@ class PreviewPane(QWidget):
             return None
         if self.zoom_dialog is not None:
             self.zoom_dialog.close()
-        dialog = ZoomDialog(item.path, self.photo.canvas.pixmap(), self.pool, self.window())
+        dialog = ZoomDialog(item.path, self.photo.canvas.pixmap(), self.pool, self.window(),
+                            boxes=self.photo.canvas.boxes())
         dialog.destroyed.connect(lambda _o=None: setattr(self, "zoom_dialog", None))
         dialog.show()
         self.zoom_dialog = dialog

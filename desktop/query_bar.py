@@ -6,8 +6,17 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QPixmap
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QFocusEvent,
+    QFont,
+    QFontMetrics,
+    QIcon,
+    QKeyEvent,
+    QKeySequence,
+    QPixmap,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -16,6 +25,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QSizePolicy,
+    QStyle,
+    QStyleOptionToolButton,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -28,6 +39,7 @@ from desktop.ordering import SortOrder
 from desktop.widgets import ElidedLabel
 
 DEBOUNCE_MS = 250
+KINDS_GAP = 6  # more room after the kinds than between the other filters
 
 
 class SearchField(QLineEdit):
@@ -114,30 +126,39 @@ class QueryChip(QFrame):
 
 
 class KindFilter(QWidget):
-    """All · Photos · Notes · Recordings, as a segmented control (Alt+1..4)."""
+    """All · Photos · Notes · Documents · Recordings, as a segmented control (Alt+1..5). Where the filters
+    row has no room for the words (a narrow window, a large font), the kinds show their icons instead,
+    their names in the tooltips: a button is never squeezed to "Docu…"."""
 
     changed = Signal()
 
     CHOICES: tuple[tuple[str, Kind | None], ...] = (
-        ("All", None), ("Photos", Kind.PHOTO), ("Notes", Kind.NOTE), ("Recordings", Kind.RECORDING))
+        ("All", None), ("Photos", Kind.PHOTO), ("Notes", Kind.NOTE), ("Documents", Kind.DOCUMENT),
+        ("Recordings", Kind.RECORDING))
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("KindFilter")
-        lay = QHBoxLayout(self)
+        lay = self._row = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(4)
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)
         self.buttons: dict[Kind | None, QToolButton] = {}
+        self._compact = False
         for i, (label, kind) in enumerate(self.CHOICES):
             b = QToolButton()
             b.setText(label)
             b.setCheckable(True)
             b.setCursor(Qt.CursorShape.PointingHandCursor)
             b.setToolTip(f"Show {label.lower() if kind else 'every kind'} (Alt+{i + 1})")
+            b.setAccessibleName(label)
             b.setShortcut(QKeySequence(f"Alt+{i + 1}"))
             b.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)  # never squeezed to "…"
+            if kind is not None:
+                b.setIcon(_kind_icon(kind))
+                b.setIconSize(theme.ICON_SIZE * 0.9)
+                b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             self.group.addButton(b, i)
             lay.addWidget(b)
             self.buttons[kind] = b
@@ -151,6 +172,52 @@ class KindFilter(QWidget):
         if self.kind() != kind:
             self.buttons[kind].setChecked(True)
             self.changed.emit()
+
+    @property
+    def compact(self) -> bool:
+        return self._compact
+
+    def set_compact(self, compact: bool) -> None:
+        """Icons (True) or names (False) on the kinds' buttons; "All" always says "All"."""
+        if compact == self._compact:
+            return
+        self._compact = compact
+        style = Qt.ToolButtonStyle.ToolButtonIconOnly if compact else Qt.ToolButtonStyle.ToolButtonTextOnly
+        for kind, b in self.buttons.items():
+            if kind is not None:
+                b.setToolButtonStyle(style)
+
+    def full_width(self) -> int:
+        """The width the buttons take with their names (whichever way they show now), whichever is chosen
+        (the chosen one is bold)."""
+        plain = [_text_width(b, bold=False) for b in self.buttons.values()]
+        bold = [_text_width(b, bold=True) for b in self.buttons.values()]
+        extra = max(b - p for p, b in zip(plain, bold, strict=True))
+        return sum(plain) + extra + self._row.spacing() * (len(self.buttons) - 1)
+
+
+def _kind_icon(kind: Kind) -> QIcon:
+    """The kind's glyph: muted, in its colour when chosen."""
+    ic = QIcon()
+    ic.addPixmap(theme.pixmap(theme.KIND_ICON[kind], theme.MUTED, 16), QIcon.Mode.Normal, QIcon.State.Off)
+    ic.addPixmap(theme.pixmap(theme.KIND_ICON[kind], theme.KIND_COLOR[kind], 16), QIcon.Mode.Normal, QIcon.State.On)
+    return ic
+
+
+def _text_width(b: QToolButton, bold: bool) -> int:
+    """``b``'s width showing its text (in bold or not), computed as QToolButton.sizeHint does, whatever it
+    shows now."""
+    b.ensurePolished()
+    font = QFont(b.font())
+    font.setWeight(QFont.Weight.DemiBold if bold else QFont.Weight.Normal)
+    fm = QFontMetrics(font)
+    text = fm.size(Qt.TextFlag.TextShowMnemonic, b.text())
+    w, h = text.width() + 2 * fm.horizontalAdvance(" "), text.height()
+    opt = QStyleOptionToolButton()
+    b.initStyleOption(opt)
+    opt.toolButtonStyle = Qt.ToolButtonStyle.ToolButtonTextOnly
+    opt.rect.setSize(QSize(w, h))
+    return b.style().sizeFromContents(QStyle.ContentsType.CT_ToolButton, opt, QSize(w, h), b).width()
 
 
 class SortChoice(QComboBox):
@@ -231,7 +298,7 @@ class QueryBar(QWidget):
         super().__init__(parent)
         self.setObjectName("TopBar")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        outer = QVBoxLayout(self)
+        outer = self._outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 12, 16, 8)
         outer.setSpacing(8)
 
@@ -245,7 +312,7 @@ class QueryBar(QWidget):
         self.chip = QueryChip()
         self.chip.hide()
         self.field = SearchField()
-        self.field.setPlaceholderText("Search photos, notes and recordings")
+        self.field.setPlaceholderText("Search photos, notes, documents and recordings")
         self.field.setClearButtonEnabled(False)
         self.field.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.image_button = self._tool("photo", "Search by image… (or drop or paste one)")
@@ -272,6 +339,7 @@ class QueryBar(QWidget):
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(10)
+        self.filters_row = row
         self.kinds = KindFilter()
         self.folders = FolderFilter()
         self.dates = DateFilter()
@@ -279,7 +347,7 @@ class QueryBar(QWidget):
         self.count.setObjectName("ResultCount")
         self.count.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         row.addWidget(self.kinds)
-        row.addSpacing(6)
+        row.addSpacing(KINDS_GAP)
         row.addWidget(self.folders)
         row.addWidget(self.dates)
         row.addWidget(self.count, 1)
@@ -319,6 +387,26 @@ class QueryBar(QWidget):
         b.setCursor(Qt.CursorShape.PointingHandCursor)
         b.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         return b
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_kinds()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.fit_kinds()
+
+    def fit_kinds(self) -> None:
+        """Names on the kind buttons when the filters row holds them beside the folder and date filters at
+        their full width; icons otherwise."""
+        margins = self._outer.contentsMargins()
+        room = self.width() - margins.left() - margins.right()
+        row = self.filters_row
+        others = (self.folders.sizeHint().width() + self.dates.sizeHint().width()
+                  + self.count.minimumSizeHint().width() + self.settings_button.sizeHint().width())
+        spacing = row.spacing() * (row.count() - 2) + KINDS_GAP  # the gap after the kinds is a spacer item
+        self.kinds.set_compact(self.kinds.full_width() + others + spacing > room)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.box and event.type() == QEvent.Type.MouseButtonPress:

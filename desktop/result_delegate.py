@@ -1,8 +1,10 @@
-"""Draws one result row: a thumbnail (photos) or a kind tile (notes, recordings), the file name elided to
-fit, a kind badge and the date, the snippet with the query's words marked, and how strongly and why it
-matched; and the heading above the files that only pass the filters (or above a timeline's month). The
-grid delegate draws the same results as square tiles: a photo's thumbnail, or a note's or recording's
-icon, with the name and date under it; a heading there spans the grid's width."""
+"""Draws one result row: a thumbnail (photos) or a kind tile (notes, documents, recordings), the file name
+elided to fit, where in a document the match is (its page), a kind badge (a document's format) and the
+date, the snippet with the query's words marked (for a photo, where it was taken and what it is, or the
+text read in it that matched), and how strongly and why it matched; and the heading above the files that
+only pass the filters (or above a timeline's month). The grid delegate draws the same results as square
+tiles: a photo's thumbnail, or a note's, document's or recording's icon, with the name and date under it; a
+heading there spans the grid's width."""
 
 from __future__ import annotations
 
@@ -45,8 +47,12 @@ class SnippetLine:
     keep: int = 0
 
 
+TEXT_PREFIX = "Text in the photo: “"
+
+
 def snippet_line(item: ResultItem) -> str:
-    """The second line: where a photo is and what it is; the best sentence of a note; what was said when."""
+    """The second line: where a photo was taken and what it is, or the text read in it that matched; the
+    best sentence of a note or document; what was said when."""
     return marked_snippet_line(item).text
 
 
@@ -54,9 +60,12 @@ def marked_snippet_line(item: ResultItem) -> SnippetLine:
     """The second line, and where the query's words are in it (the result's ``marks``, moved along as white
     space is folded and the time put in front)."""
     r = item.result
+    if item.text_in_photo and r.snippet.strip():
+        text, marks = fold_spaces(r.snippet, r.marks)
+        return _quoted(TEXT_PREFIX, text, marks)
     if r.kind is Kind.PHOTO:
         meta = item.meta
-        bits = []
+        bits = [r.place] if r.place else []
         camera = camera_text(meta)
         if camera:
             bits.append(camera)
@@ -66,9 +75,29 @@ def marked_snippet_line(item: ResultItem) -> SnippetLine:
         return SnippetLine(" · ".join(bits), [])
     text, marks = fold_spaces(r.snippet, r.marks)
     if r.kind is Kind.RECORDING and r.start_s is not None:
-        prefix = f"{clock(r.start_s)}  “"
-        return SnippetLine(f"{prefix}{text}”", [(a + len(prefix), b + len(prefix)) for a, b in marks], len(prefix))
+        return _quoted(f"{clock(r.start_s)}  “", text, marks)
     return SnippetLine(text, marks)
+
+
+def _quoted(prefix: str, text: str, marks: Sequence[tuple[int, int]]) -> SnippetLine:
+    """“text” after ``prefix`` (which ends with the opening quote), never cut off."""
+    return SnippetLine(f"{prefix}{text}”", [(a + len(prefix), b + len(prefix)) for a, b in marks], len(prefix))
+
+
+def badge_text(item: ResultItem) -> str:
+    """What the kind badge says: a document's format ("PDF", "Word"), else the kind ("Photo")."""
+    if item.kind is Kind.DOCUMENT:
+        fmt = item.meta.get("format")
+        if isinstance(fmt, str) and fmt.strip():
+            return fmt.strip()
+    return theme.KIND_LABEL[item.kind]
+
+
+def location_text(item: ResultItem) -> str:
+    """Where in a document the match is ("page 12", a chapter or heading), shown beside the date; "" for
+    other kinds (a photo's "text in the photo" is said on its second line)."""
+    r = item.result
+    return " ".join(r.location.split()) if r.kind is Kind.DOCUMENT and r.matched and r.location else ""
 
 
 def fold_spaces(text: str, marks: Sequence[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
@@ -174,6 +203,80 @@ def _clean(marks: Sequence[tuple[int, int]], n: int) -> list[tuple[int, int]]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class FirstLine:
+    """Where a row's first line puts its parts, and what each says (cut to fit): the name at the left; at
+    the right the date, the kind badge before it and, before that, where in a document the match is."""
+
+    name: QRect
+    name_text: str
+    where: QRect
+    where_text: str
+    badge: QRect
+    badge_text: str
+    date: QRect
+    date_text: str
+
+
+def text_span(row: QRect) -> tuple[int, int]:
+    """The left and right edges of a list row's text (right of its tile), from the row's rectangle."""
+    rect = row.adjusted(6, 3, -6, -3)
+    return rect.left() + PAD + TILE + 12, rect.right() - PAD
+
+
+def _text_top(row: QRect, fonts: _Fonts) -> int:
+    """Where a list row's three lines start: centred in the row."""
+    rect = row.adjusted(6, 3, -6, -3)
+    total_h = (QFontMetrics(fonts.name).height() + 4 + QFontMetrics(fonts.base).height() + 3
+               + QFontMetrics(fonts.small).height())
+    return rect.top() + (rect.height() - total_h) // 2
+
+
+def fit_location(where: str, room: int, advance: Callable[[str], int], elide: Callable[[str, int], str]) -> str:
+    """A document location for a first line with ``room`` left beside the badge and date: whole when it
+    takes at most a third of it; else its first part ("chapter 3" of "chapter 3 · The Storm"; "page 12"
+    itself) when that takes at most half; else cut to a third, when a third holds more than a few letters;
+    else nothing (the name needs the room; the preview says where the match is)."""
+    if advance(where) <= room // 3:
+        return where
+    head = where.split(" · ")[0]
+    if advance(head) <= room // 2:
+        return head
+    return elide(where, room // 3) if room // 3 >= advance("page 000") else ""
+
+
+def first_line(item: ResultItem, fonts: _Fonts, left: int, right: int, y: int) -> FirstLine:
+    """Lay out the first line between ``left`` and ``right`` at ``y``: the date and the badge at the
+    right, the location before them (``fit_location``), the name, elided in the middle, in the rest."""
+    fm_small, fm_bold = QFontMetrics(fonts.small), QFontMetrics(fonts.name)
+    line_h = fm_bold.height()
+    x_end = right
+    date = item.date_text
+    date_rect = QRect(x_end, y, 0, line_h)
+    if date:
+        date_w = fm_small.horizontalAdvance(date)
+        date_rect = QRect(x_end - date_w, y, date_w, line_h)
+        x_end -= date_w + 10
+    label = badge_text(item)
+    badge_w, badge_h = fm_small.horizontalAdvance(label) + 14, fm_small.height() + 4
+    badge = QRect(x_end - badge_w, y + (line_h - badge_h) // 2, badge_w, badge_h)
+    x_end = badge.left() - 10
+    where = location_text(item)
+    where_rect = QRect(x_end, y, 0, line_h)
+    if where:
+        where = fit_location(where, max(0, x_end - left), fm_small.horizontalAdvance,
+                             lambda t, w: fm_small.elidedText(t, Qt.TextElideMode.ElideRight, w))
+        where_w = fm_small.horizontalAdvance(where)
+        if where_w:
+            where_rect = QRect(x_end - where_w, y, where_w, line_h)
+            x_end -= where_w + 10
+        else:
+            where = ""
+    name_w = max(0, x_end - left)
+    name = fm_bold.elidedText(item.name, Qt.TextElideMode.ElideMiddle, name_w)
+    return FirstLine(QRect(left, y, name_w, line_h), name, where_rect, where, badge, label, date_rect, date)
+
+
 class ResultDelegate(QStyledItemDelegate):
     def __init__(self, thumbnails: ThumbnailCache, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -186,6 +289,12 @@ class ResultDelegate(QStyledItemDelegate):
             return QSize(MIN_ROW_WIDTH, HEADING_TOP + QFontMetrics(fonts.heading).height() + 2
                          + QFontMetrics(fonts.small).height() + HEADING_BOTTOM)
         return QSize(MIN_ROW_WIDTH, ROW_HEIGHT)
+
+    def first_line(self, row: QRect, font: QFont, item: ResultItem) -> FirstLine:
+        """How the first line of ``item``'s row lays out in ``row`` (the view's rectangle for it) in ``font``."""
+        fonts = _Fonts(font)
+        left, right = text_span(row)
+        return first_line(item, fonts, left, right, _text_top(row, fonts))
 
     def _result_to_paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> ResultItem | None:
         """The result a row shows; a heading row or anything else is painted here and None returned."""
@@ -220,46 +329,32 @@ class ResultDelegate(QStyledItemDelegate):
         tile = QRect(rect.left() + PAD, rect.top() + (rect.height() - TILE) // 2, TILE, TILE)
         self._paint_tile(painter, tile, item)
 
-        left = tile.right() + 1 + 12
-        right = rect.right() - PAD
+        left, right = text_span(option.rect)
         fonts = _Fonts(option.font)
         base, small, bold = fonts.base, fonts.small, fonts.name
 
-        # Line 1: name ........ [badge] date
-        fm_small = QFontMetrics(small)
-        date = item.date_text
-        date_w = fm_small.horizontalAdvance(date) if date else 0
-        label = theme.KIND_LABEL[item.kind]
-        badge_w = fm_small.horizontalAdvance(label) + 14
-        badge_h = fm_small.height() + 4
-        fm_bold = QFontMetrics(bold)
+        # Line 1: name ........ page 12  [badge] date
+        fm_bold, fm_base, fm_why = QFontMetrics(bold), QFontMetrics(base), QFontMetrics(small)
         line1_h = fm_bold.height()
-        fm_base = QFontMetrics(base)
-        fm_why = fm_small
-        total_h = line1_h + 4 + fm_base.height() + 3 + fm_why.height()
-        y = rect.top() + (rect.height() - total_h) // 2
-
-        x_end = right
-        if date:
+        y = _text_top(option.rect, fonts)
+        top = first_line(item, fonts, left, right, y)
+        if top.date_text:
             painter.setFont(small)
             painter.setPen(QColor(theme.FAINT))
-            painter.drawText(QRect(x_end - date_w, y, date_w, line1_h),
-                             int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), date)
-            x_end -= date_w + 10
-        badge = QRect(x_end - badge_w, y + (line1_h - badge_h) // 2, badge_w, badge_h)
+            painter.drawText(top.date, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), top.date_text)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(theme.KIND_TINT[item.kind]))
-        painter.drawRoundedRect(QRectF(badge), badge_h / 2, badge_h / 2)
+        painter.drawRoundedRect(QRectF(top.badge), top.badge.height() / 2, top.badge.height() / 2)
         painter.setPen(QColor(theme.KIND_COLOR[item.kind]))
         painter.setFont(small)
-        painter.drawText(badge, int(Qt.AlignmentFlag.AlignCenter), label)
-        x_end = badge.left() - 10
-
+        painter.drawText(top.badge, int(Qt.AlignmentFlag.AlignCenter), top.badge_text)
+        if top.where_text:
+            painter.setPen(QColor(theme.MUTED))
+            painter.drawText(top.where, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                             top.where_text)
         painter.setFont(bold)
         painter.setPen(QColor(theme.TEXT))
-        name = fm_bold.elidedText(item.name, Qt.TextElideMode.ElideMiddle, max(0, x_end - left))
-        painter.drawText(QRect(left, y, max(0, x_end - left), line1_h),
-                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), name)
+        painter.drawText(top.name, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), top.name_text)
         y += line1_h + 4
 
         # Line 2: the snippet, the query's words in it marked
@@ -439,7 +534,7 @@ class GridDelegate(ResultDelegate):
         painter.setFont(fonts.strength)
         painter.setPen(QColor(theme.KIND_COLOR[item.kind]))
         painter.drawText(QRect(box.left(), box.top(), box.width(), fm.height()), int(Qt.AlignmentFlag.AlignCenter),
-                         theme.KIND_LABEL[item.kind])
+                         badge_text(item))
         text = _SPACE_RUN.sub(" ", item.result.snippet).strip()
         if text:
             painter.setFont(fonts.small)

@@ -20,6 +20,7 @@ HeadingRole = Qt.ItemDataRole.UserRole + 2
 
 _Index = QModelIndex | QPersistentModelIndex
 
+TEXT_IN_PHOTO = "text in the photo"  # a photo result's ``location`` when the text read in it matched
 STRENGTH_STEPS = {"weak": 1, "good": 2, "strong": 3}  # how many of the row's three bars are filled
 STRENGTH_WORDS = {"weak": "Weak match", "good": "Good match", "strong": "Strong match"}
 
@@ -52,6 +53,11 @@ class ResultItem:
     def thumbnail_source(self) -> str:
         """What the thumbnail loader reads: the cached thumbnail, else the photo itself."""
         return self.thumbnail or self.result.path
+
+    @property
+    def text_in_photo(self) -> bool:
+        """A photo found by the text read in it (its passage and snippet are that text)."""
+        return self.kind is Kind.PHOTO and self.result.location == TEXT_IN_PHOTO
 
     @property
     def date_text(self) -> str:
@@ -121,12 +127,13 @@ class ResultsModel(QAbstractListModel):
         if row is None:
             return None
         strength = row.strength_text
+        where = f" ({row.result.location})" if row.result.matched and row.result.location else ""
         if role == Qt.ItemDataRole.DisplayRole:
             return row.name
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{row.path}\n" + (f"{strength}: " if strength else "") + row.why_text
+            return f"{row.path}\n" + (f"{strength}{where}: " if strength else "") + row.why_text
         if role == Qt.ItemDataRole.AccessibleDescriptionRole:
-            return f"{row.kind.value}: " + (f"{strength}; " if strength else "") + row.why_text
+            return f"{row.kind.value}{where}: " + (f"{strength}; " if strength else "") + row.why_text
         if role == ItemRole:
             return row
         return None

@@ -1,6 +1,7 @@
-"""Settings: library folders, exclude patterns, the compute device, and which models are installed (with
-Import and Download for the CLIP weights, and a warning when they are random test weights). Saved in the
-catalog's settings (where ``core.Library`` reads them), written off the GUI thread."""
+"""Settings: library folders, exclude patterns, whether to read the text in photos (OCR), the compute device,
+and which models are installed (with Import and Download for the CLIP weights, and a warning when they are
+random test weights). Saved in the catalog's settings (where ``core.Library`` reads them), written off the
+GUI thread."""
 
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ class SettingsChange:
     excludes: str = ""
     device: str = "auto"
     follow_links_out: bool = False
+    read_text: bool = True
 
     @property
     def roots_changed(self) -> bool:
@@ -57,7 +59,7 @@ def apply_settings(library: Library, change: SettingsChange) -> SettingsChange:
     for root in change.remove_roots:
         library.remove_root(root)
     excludes = tuple(x.strip() for x in change.excludes.splitlines() if x.strip())
-    library.save_settings(Settings(excludes, change.device, change.follow_links_out))
+    library.save_settings(Settings(excludes, change.device, change.follow_links_out, change.read_text))
     return change
 
 
@@ -146,6 +148,12 @@ class SettingsDialog(QDialog):
                                      "skipped, so nothing outside the folders you chose becomes searchable")
         self.follow_links.setChecked(self._settings.follow_links_out)
         lay.addWidget(self.follow_links)
+        self.read_text = QCheckBox("Read text in photos and scanned pages (OCR)")
+        self.read_text.setToolTip("After the files are indexed, Trove reads the words in photos (signs, receipts, "
+                                  "screenshots) and in scanned PDF pages, so a search finds them. Off: nothing more "
+                                  "is read from the next index run; what was read stays searchable")
+        self.read_text.setChecked(self._settings.read_text)
+        lay.addWidget(self.read_text)
         self.add_button.clicked.connect(self._add_folder)
         self.remove_button.clicked.connect(self._remove_folder)
         self.folders.itemSelectionChanged.connect(
@@ -258,7 +266,7 @@ class SettingsDialog(QDialog):
     def change(self) -> SettingsChange:
         excludes = "\n".join(x.strip() for x in self.excludes.toPlainText().splitlines() if x.strip())
         return SettingsChange(list(self._added), list(self._removed), excludes, str(self.device.currentData()),
-                              self.follow_links.isChecked())
+                              self.follow_links.isChecked(), self.read_text.isChecked())
 
     def save(self) -> None:
         change = self.change()

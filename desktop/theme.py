@@ -29,10 +29,11 @@ HIGHLIGHT = "#fff4c2"  # a matched passage, or a segment of the matched window
 HIGHLIGHT_SENTENCE = "#ffe680"  # its best sentence or segment
 HIGHLIGHT_STRONG = "#ffc933"  # a word of the query inside it
 
-KIND_COLOR = {Kind.PHOTO: "#2f80ed", Kind.NOTE: "#d98a00", Kind.RECORDING: "#8a4fd8"}
-KIND_TINT = {Kind.PHOTO: "#e8f1fd", Kind.NOTE: "#fdf3e0", Kind.RECORDING: "#f2eafc"}
-KIND_LABEL = {Kind.PHOTO: "Photo", Kind.NOTE: "Note", Kind.RECORDING: "Recording"}
-KIND_ICON = {Kind.PHOTO: "photo", Kind.NOTE: "note", Kind.RECORDING: "recording"}
+KIND_COLOR = {Kind.PHOTO: "#2f80ed", Kind.NOTE: "#d98a00", Kind.DOCUMENT: "#1a7f5a", Kind.RECORDING: "#8a4fd8"}
+KIND_TINT = {Kind.PHOTO: "#e8f1fd", Kind.NOTE: "#fdf3e0", Kind.DOCUMENT: "#e3f4ec", Kind.RECORDING: "#f2eafc"}
+KIND_LABEL = {Kind.PHOTO: "Photo", Kind.NOTE: "Note", Kind.DOCUMENT: "Document", Kind.RECORDING: "Recording"}
+KIND_ICON = {Kind.PHOTO: "photo", Kind.NOTE: "note", Kind.DOCUMENT: "document", Kind.RECORDING: "recording"}
+TEXT_BOX = "#ffc933"  # the outline around a line of text read in a photo that holds a query word
 
 _SVG_INK = "#1f2328"  # the stroke colour the SVG files are drawn with; replaced to tint them
 
@@ -85,7 +86,7 @@ QMainWindow, #SearchPage {{ background: {SURFACE}; }}
 #Chip QLabel {{ color: {TEXT}; }}
 #Chip QToolButton {{ border: none; padding: 1px; border-radius: 8px; }}
 #Chip QToolButton:hover {{ background: #c6d7f9; }}
-#KindFilter QToolButton {{ border: 1px solid transparent; border-radius: 12px; padding: 3px 12px;
+#KindFilter QToolButton {{ border: 1px solid transparent; border-radius: 12px; padding: 3px 7px;
                           color: {MUTED}; }}
 #KindFilter QToolButton:hover {{ background: #eaeef2; }}
 #KindFilter QToolButton:checked {{ background: {SURFACE}; border: 1px solid {BORDER}; color: {TEXT};
@@ -107,9 +108,10 @@ QMainWindow, #SearchPage {{ background: {SURFACE}; }}
 #Preview {{ background: {WINDOW}; border-left: 1px solid {BORDER}; }}
 #PreviewTitle {{ font-size: 16px; font-weight: 600; color: {TEXT}; }}
 #PreviewFolder, #PreviewCaption {{ color: {MUTED}; }}
+#DocumentInfo {{ color: {TEXT}; }}
 #PreviewInfo QLabel {{ color: {TEXT}; }}
 #PreviewInfo QLabel[role="key"] {{ color: {MUTED}; }}
-#NoteText, #Segments {{ background: {SURFACE}; border: 1px solid {BORDER}; border-radius: 8px;
+#NoteText, #Segments, #PhotoText {{ background: {SURFACE}; border: 1px solid {BORDER}; border-radius: 8px;
                         padding: 6px; }}
 #Banner {{ background: #fff8e1; border-bottom: 1px solid #f0d98c; }}
 #Banner[error="true"] {{ background: #ffebe9; border-bottom: 1px solid #ffb8b0; }}

@@ -64,8 +64,8 @@ class WelcomeView(QWidget):
         title = QLabel("Welcome to Trove")
         title.setObjectName("WelcomeTitle")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text = QLabel("Search your photos, notes and voice recordings by typing, with an image, or by voice. "
-                      "Everything stays on this computer.")
+        text = QLabel("Search your photos, notes, documents and voice recordings by typing, with an image, or by "
+                      "voice. Everything stays on this computer.")
         text.setObjectName("WelcomeText")
         text.setWordWrap(True)
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)

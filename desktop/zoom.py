@@ -1,11 +1,12 @@
 """A photo at full size: a window with the photo fitted to it or at 100%, scrollable, zoomed with Ctrl+wheel
-or +/-. It shows the preview's picture at once and swaps in the full-size one when it has been decoded
-(off the GUI thread)."""
+or +/-, the lines of text read in it that hold a query word outlined as in the preview. It shows the
+preview's picture at once and swaps in the full-size one when it has been decoded (off the GUI thread)."""
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import (
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.photo_text import Box, box_rects, paint_boxes
 from desktop.tasks import run_task
 from desktop.thumbnails import read_scaled
 
@@ -46,6 +48,7 @@ class _Canvas(QWidget):
         self.pixmap = QPixmap()
         self.full = QSize()  # the photo's size in pixels (the full-size image's, once decoded)
         self.scale = 1.0
+        self.boxes: list[Box] = []  # lines of text read in the photo that hold a query word
 
     def set_view(self, pixmap: QPixmap, full: QSize, scale: float) -> None:
         self.pixmap, self.full, self.scale = pixmap, full, scale
@@ -58,6 +61,10 @@ class _Canvas(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.scale < 1.0)
         painter.drawPixmap(QRectF(self.rect()), self.pixmap, QRectF(self.pixmap.rect()))
+        paint_boxes(painter, self.box_rects())
+
+    def box_rects(self) -> list[QRectF]:
+        return box_rects(self.boxes, QRectF(self.rect()))
 
 
 class ZoomView(QScrollArea):
@@ -136,13 +143,15 @@ class ZoomDialog(QDialog):
 
     full_loaded = Signal()  # the full-size photo is in (or could not be read: ``state`` says why)
 
-    def __init__(self, path: str, preview: QPixmap | None, pool: QThreadPool, parent: QWidget | None = None) -> None:
+    def __init__(self, path: str, preview: QPixmap | None, pool: QThreadPool, parent: QWidget | None = None, *,
+                 boxes: Sequence[Box] = ()) -> None:
         super().__init__(parent)
         self.path = path
         self.setWindowTitle(os.path.basename(path))
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         self.resize(1000, 720)
         self.view = ZoomView()
+        self.view.canvas.boxes = list(boxes)
         self.fit_button = QPushButton("Fit")
         self.actual_button = QPushButton("100%")
         for b, tip in ((self.fit_button, "The whole photo in the window (F)"),

@@ -7,8 +7,10 @@ import os
 import re
 import wave
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -91,11 +93,12 @@ class FakeSpeech:
 
 
 class FakeEncoders(Encoders):
-    def __init__(self, with_image: bool = True) -> None:
+    def __init__(self, with_image: bool = True, reader: Any = None) -> None:
         self.fake_text, self.fake_image, self.fake_speech = FakeText(), FakeImage(), FakeSpeech()
         super().__init__(lambda: self.fake_text, lambda: self.fake_image if with_image else None,
                          lambda: self.fake_speech, text_model_id=FakeText.model_id, text_dim=FakeText.dim,
-                         visual_model_id=FakeImage.model_id if with_image else None, visual_dim=FakeImage.dim)
+                         visual_model_id=FakeImage.model_id if with_image else None, visual_dim=FakeImage.dim,
+                         reader=(lambda: reader) if reader is not None else None)
 
 
 def assert_catalog_whole(db: Path) -> int:
@@ -116,7 +119,8 @@ def assert_catalog_whole(db: Path) -> int:
 
 # -- media makers ------------------------------------------------------------------------------------
 def make_photo(path: Path, color: tuple[int, int, int] = (200, 60, 40), size: tuple[int, int] = (320, 240),
-               taken: datetime | None = None, camera: tuple[str, str] | None = None, seed: int = 0) -> Path:
+               taken: datetime | None = None, camera: tuple[str, str] | None = None, seed: int = 0,
+               gps: tuple[float, float] | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     arr = np.empty((size[1], size[0], 3), dtype=np.uint8)
@@ -128,8 +132,48 @@ def make_photo(path: Path, color: tuple[int, int, int] = (200, 60, 40), size: tu
         exif.get_ifd(0x8769)[36867] = taken.strftime("%Y:%m:%d %H:%M:%S")
     if camera is not None:
         exif[271], exif[272] = camera
+    if gps is not None:
+        ifd = exif.get_ifd(0x8825)
+        for (ref, tag), value, sides in (((1, 2), gps[0], "NS"), ((3, 4), gps[1], "EW")):
+            ifd[ref] = sides[value < 0]
+            deg = abs(value)
+            ifd[tag] = (float(int(deg)), float(int(deg * 60 % 60)), round(deg * 3600 % 60, 4))
     img.save(path, "JPEG", quality=90, exif=exif)
     return path
+
+
+@dataclass(frozen=True)
+class FakeLine:
+    text: str
+    box: tuple[float, float, float, float]
+    score: float = 0.99
+
+
+class FakeReader:
+    """Text "printed" on generated photos, told apart by their colour: a photo whose mean colour is within
+    12 of a key of ``texts`` holds those lines (the real reader is tested on drawn text in
+    tests/unit/test_ocr.py and tests/integration/test_reading.py)."""
+
+    def __init__(self, texts: dict[tuple[int, int, int], list[str]]) -> None:
+        self.texts = texts
+        self.gated = 0
+        self.read_count = 0
+
+    def _lines(self, image: Image.Image) -> list[str]:
+        mean = np.asarray(image.convert("RGB"), dtype=np.float32).reshape(-1, 3).mean(axis=0)
+        for color, lines in self.texts.items():
+            if np.abs(mean - np.asarray(color)).max() <= 12:
+                return lines
+        return []
+
+    def has_text(self, image: Image.Image) -> bool:
+        self.gated += 1
+        return bool(self._lines(image))
+
+    def read(self, image: Image.Image, max_edge: int = 1600) -> list[FakeLine]:
+        self.read_count += 1
+        lines = self._lines(image)
+        return [FakeLine(t, (0.1, 0.1 + 0.1 * i, 0.9, 0.18 + 0.1 * i)) for i, t in enumerate(lines)]
 
 
 def make_note(path: Path, text: str, encoding: str = "utf-8") -> Path:

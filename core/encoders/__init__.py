@@ -11,7 +11,7 @@ import numpy as np
 
 from core.types import Segment
 
-__all__ = ["Encoders", "ImageEncoder", "Segment", "TextEncoder", "Transcriber"]
+__all__ = ["Encoders", "ImageEncoder", "Segment", "TextEncoder", "TextReader", "Transcriber"]
 
 
 class ImageEncoder(Protocol):
@@ -45,14 +45,36 @@ class Transcriber(Protocol):
         ...
 
 
+class TextReader(Protocol):
+    """Reads text in images (core.ocr.TextReader): a cheap ``has_text`` gate, then ``read``."""
+
+    def has_text(self, image: Any) -> bool:
+        """Whether a PIL image (small is enough) likely holds legible text."""
+        ...
+
+    def read(self, image: Any, max_edge: int = 1600) -> list[Any]:
+        """Lines of text (``text``, ``box`` as fractions x0, y0, x1, y1, ``score``) in reading order."""
+        ...
+
+
+class _NoReader:
+    """Where no reader is given (tests' fakes): no photo holds text."""
+
+    def has_text(self, image: Any) -> bool:
+        return False
+
+    def read(self, image: Any, max_edge: int = 1600) -> list[Any]:
+        return []
+
+
 class Encoders:
     """The models the pipeline uses, loaded on first use. The image encoder may be absent (no weights)."""
 
     def __init__(self, text: Callable[[], TextEncoder], image: Callable[[], ImageEncoder | None],
                  speech: Callable[[], Transcriber], *, text_model_id: str, text_dim: int,
                  visual_model_id: str | None, visual_dim: int, device: str = "cpu",
-                 prepare: Callable[[], str] | None = None) -> None:
-        self._factories = {"text": text, "image": image, "speech": speech}
+                 prepare: Callable[[], str] | None = None, reader: Callable[[], TextReader] | None = None) -> None:
+        self._factories = {"text": text, "image": image, "speech": speech, "reader": reader or _NoReader}
         self._loaded: dict[str, Any] = {}
         self._lock = threading.Lock()
         self.device = device
@@ -91,3 +113,7 @@ class Encoders:
     @property
     def speech(self) -> Transcriber:
         return self._get("speech")
+
+    @property
+    def reader(self) -> TextReader:
+        return self._get("reader")

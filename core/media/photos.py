@@ -14,8 +14,9 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from core.config import environment
 from core.encoders.clip import preprocess
 from core.media import name_words
+from core.places import Place, place_of
 from core.scanner import content_hash
-from core.types import Extracted, FileStat, MediaError, Passage
+from core.types import Extracted, FileStat, MediaError, Passage, place_words
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,8 @@ def extract_photo(stat: FileStat, image_size: int | None, limit_megapixels: floa
     shown, exif, size = _decode(stat.path, max(THUMBNAIL_EDGE, image_size or 0), limit_megapixels)
     rgb = shown.convert("RGB")
     meta = _exif_meta(exif)
+    if "gps" in meta:
+        _add_place(meta)
     turned = exif.get(0x0112) in (5, 6, 7, 8)  # EXIF orientations that swap width and height
     meta.update(width=size[1] if turned else size[0], height=size[0] if turned else size[1])
     taken = meta.get("taken_at")
@@ -145,10 +148,30 @@ def photo_text(path: str, meta: dict[str, Any], date_ts: float, root: str = "") 
         bits.append(f"camera {camera}")
     if meta.get("description"):
         bits.append(str(meta["description"]))
-    if "gps" in meta:
-        lat, lon = meta["gps"]
-        bits.append(f"location {lat:.3f}, {lon:.3f}")
+    place = Place.from_meta(meta["place"]) if isinstance(meta.get("place"), dict) else None
+    if place is not None:
+        bits.append(f"taken in {place.words()}")
     return "; ".join(bits)
+
+
+def _add_place(meta: dict[str, Any]) -> None:
+    """The place a photo was taken, from its GPS position (offline, core.places): ``place`` for the
+    preview, ``place_words`` for the place filter."""
+    lat, lon = meta["gps"]
+    place = place_of(lat, lon)
+    if place is not None:
+        meta["place"] = place.as_meta()
+        meta["place_words"] = place_words(place.words())
+
+
+def image_for_reading(path: str, max_edge: int) -> Image.Image:
+    """A photo as the text reader sees it: upright, RGB, its long edge at most ``max_edge`` (JPEGs decode
+    at a reduced scale, so a small edge is cheap). Errors are MediaError."""
+    shown, _exif, _size = _decode(path, max_edge, None)
+    rgb = shown.convert("RGB")
+    if max(rgb.size) > max_edge:
+        rgb.thumbnail((max_edge, max_edge), Image.Resampling.BILINEAR)
+    return rgb
 
 
 def _exif_meta(exif: Image.Exif) -> dict[str, Any]:

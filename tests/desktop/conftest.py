@@ -56,7 +56,14 @@ def lib(tmp_path: Path, media: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
 
 @pytest.fixture
 def window(qtbot: QtBot, lib: Library) -> Iterator[MainWindow]:
-    w = MainWindow(lib, auto_index=False, watch=False)
+    w = open_window(qtbot, lib)
+    yield w
+    w.shutdown()
+
+
+def open_window(qtbot: QtBot, library: Library) -> MainWindow:
+    """A window over ``library`` at the tests' size and font, shown (the caller shuts it down)."""
+    w = MainWindow(library, auto_index=False, watch=False)
     qtbot.addWidget(w)
     font = QFont(w.font())  # one size in pixels whatever the machine's fonts and DPI
     font.setPixelSize(FONT_PX)
@@ -64,8 +71,23 @@ def window(qtbot: QtBot, lib: Library) -> Iterator[MainWindow]:
     w.resize(*WINDOW_SIZE)
     w.show()
     qtbot.waitExposed(w)
-    yield w
-    w.shutdown()
+    return w
+
+
+def make_pdf(path: Path, pages: list[str], title: str | None = None) -> Path:
+    """A PDF with a text layer, one page per string (fpdf2)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    if title:
+        pdf.set_title(title)
+    pdf.set_font("Helvetica", size=12)
+    for text in pages:
+        pdf.add_page()
+        pdf.multi_cell(0, 8, text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pdf.output(str(path))
+    return path
 
 
 def search(qtbot: QtBot, window: MainWindow, text: str) -> list[str]:

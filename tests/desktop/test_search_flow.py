@@ -22,7 +22,7 @@ from tests.desktop.conftest import names, search
 
 
 def test_typing_shows_results(qtbot: QtBot, window: MainWindow) -> None:
-    assert "Type to search your photos, notes and recordings" in window.empty.text()
+    assert "Type to search your photos, notes, documents and recordings" in window.empty.text()
     assert search(qtbot, window, "banneton") == ["sourdough.md"]
     assert window.results_stack.currentWidget() is window.results_view
     assert window.query_bar.count.text() == "1 result"

@@ -61,3 +61,27 @@ def test_settings_are_saved_and_applied(qtbot: QtBot, lib: Library, media: Path,
         assert search(qtbot, w, "stunt kite") == []
     finally:
         w.shutdown()
+
+
+def test_reading_text_in_photos_can_be_turned_off(qtbot: QtBot, lib: Library) -> None:
+    w = MainWindow(lib, auto_index=False, watch=False)
+    qtbot.addWidget(w)
+    w.show()
+    try:
+        dialog = w.show_settings()
+        box = dialog.read_text
+        assert box.text() == "Read text in photos and scanned pages (OCR)"
+        assert box.isChecked() and lib.settings().read_text  # on unless the person turns it off
+        box.setChecked(False)
+        dialog.follow_links.setChecked(True)
+        with qtbot.waitSignal(dialog.saved, timeout=10000):
+            dialog.save()
+        assert lib.settings().read_text is False and lib.settings().follow_links_out is True
+        again = Library.open(lib.data_dir, encoders=FakeEncoders())
+        try:
+            assert again.settings().read_text is False  # persisted where core reads it
+        finally:
+            again.close()
+        assert w.show_settings().read_text.isChecked() is False  # and shown so the next time
+    finally:
+        w.shutdown()

@@ -66,7 +66,7 @@ def test_bad_files_are_recorded_and_never_stop_the_run(messy: Path, library: Lib
         assert "\n" not in failed[name]
     assert s.failed == len(expected) and "empty.md" not in failed
     # The loop was walked once: nothing indexed twice under bad/loop/...
-    assert library.status()["counts"] == {"photo": 1, "note": 2, "recording": 1}
+    assert library.status()["counts"] == {"photo": 1, "note": 2, "document": 0, "recording": 1}
     assert library.search(Query(text="lighthouses")).results[0].path.startswith(str(messy / "good"))
     # Unchanged failures are not retried (and not re-counted) on the next run.
     s2 = library.index()

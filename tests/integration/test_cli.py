@@ -34,7 +34,7 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     shutil.copytree(SAMPLE, lib)
     data = tmp / "data"
     out = trove("--data-dir", str(data), "index", str(lib), "--json", data=tmp / "unused")
-    assert set(out) == {"added", "updated", "moved", "removed", "unchanged", "failed", "seconds", "device"}
+    assert set(out) == {"added", "updated", "moved", "removed", "unchanged", "failed", "with_text", "seconds", "device"}
     assert (out["added"], out["failed"]) == (15, 0)
     return lib, data
 
@@ -44,7 +44,7 @@ def test_options_go_before_or_after_the_command(indexed: tuple[Path, Path]) -> N
     out = trove("index", "--json", "--data-dir", str(data), data=Path("/nonexistent"))
     assert (out["unchanged"], out["added"]) == (15, 0)
     via_env = trove("--json", "status", data=data)  # TROVE_DATA_DIR when --data-dir is absent
-    assert via_env["counts"] == {"photo": 6, "note": 6, "recording": 3}
+    assert via_env["counts"] == {"photo": 6, "note": 6, "document": 0, "recording": 3}
 
 
 def test_status_reports_models_roots_device_and_failures(indexed: tuple[Path, Path]) -> None:
@@ -62,7 +62,7 @@ def test_text_search_json_shape_and_filters(indexed: tuple[Path, Path]) -> None:
     assert out["query"]["text"] == "loaf of bread with a starter"
     first = out["results"][0]
     assert set(first) == {"path", "kind", "matched", "strength", "score", "why", "snippet", "marks", "start_s",
-                          "end_s", "window_start_s", "window_end_s", "passage"}
+                          "end_s", "window_start_s", "window_end_s", "passage", "location", "place"}
     assert first["path"] == str(lib / "notes" / "sourdough-recipe.md") and first["kind"] == "note"
     assert first["matched"] is True and first["strength"] in ("weak", "good", "strong")
     assert first["snippet"] in first["passage"].replace("\n", " ") and len(first["snippet"]) < len(first["passage"])

@@ -50,7 +50,7 @@ def test_empty_notes_and_recordings_are_files_not_failures(lib: Library, media: 
     summary = lib.index()
     assert (summary.added, summary.failed) == (5, 0)
     assert lib.failures() == [] and lib.failure_count() == 0
-    assert lib.counts() == {"photo": 0, "note": 3, "recording": 2}
+    assert lib.counts() == {"photo": 0, "note": 3, "document": 0, "recording": 2}
     empties = {str(media / "notes" / "empty.md"), str(media / "notes" / "blank.txt"),
                str(media / "recordings" / "empty.wav")}
     assert set(lib.file_details(empties)) == empties

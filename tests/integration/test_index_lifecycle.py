@@ -42,7 +42,7 @@ def test_first_index_then_rescan_costs_nothing(tmp_path: Path, library: Library,
     library.add_root(root)
     s = library.index()
     assert (s.added, s.failed, s.removed) == (5, 0, 0)
-    assert library.status()["counts"] == {"photo": 2, "note": 2, "recording": 1}
+    assert library.status()["counts"] == {"photo": 2, "note": 2, "document": 0, "recording": 1}
     assert encoders.fake_image.images == 2 and encoders.fake_speech.calls == 1
     texts_before = encoders.fake_text.texts
     s2 = library.index()
@@ -185,7 +185,7 @@ def test_missing_clip_weights_index_photos_by_text_and_encode_later(tmp_path: Pa
 def test_remove_root_forgets_its_files(tmp_path: Path, library: Library) -> None:
     root = indexed(tmp_path, library)
     library.remove_root(root)
-    assert library.status()["counts"] == {"photo": 0, "note": 0, "recording": 0}
+    assert library.status()["counts"] == {"photo": 0, "note": 0, "document": 0, "recording": 0}
     assert library.search(Query(text="dentist")).results == []
 
 
@@ -266,7 +266,7 @@ def test_file_details_for_front_ends(tmp_path: Path, library: Library) -> None:
     assert [s[2] for s in details[str(memo)].meta["segments"]] == ["call the dentist on", "tuesday about the loose filling"]
     hit = library.search(Query(text="loose filling")).results[0]
     assert library.chunk_text(hit.chunk_id) == hit.snippet
-    assert library.counts() == {"photo": 2, "note": 2, "recording": 1} and library.failure_count() == 0
+    assert library.counts() == {"photo": 2, "note": 2, "document": 0, "recording": 1} and library.failure_count() == 0
 
 
 def test_a_run_with_nothing_to_do_loads_no_model(tmp_path: Path) -> None:
