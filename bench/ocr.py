@@ -319,4 +319,78 @@ def run(quick: bool = False) -> dict[str, Any]:
         "ocr_read_vs_gate_time_ratio": rnd(statistics.median(read_times) / gate_text_s, 2),
         "ocr_word_recall": rnd(statistics.mean(recalls)),
         "ocr_word_recall_min": rnd(min(recalls)),
+        **index_cost(quick, [s for s in texts[:6 if quick else 12]]),
+    }
+
+
+def index_cost(quick: bool, with_text: list[Sample]) -> dict[str, Any]:
+    """What the reading pass adds to ``Library.index()``: the same generated 12 MP photos without text
+    indexed into fresh data folders with reading off and on (models warm, shared; alternating, best of
+    two each), then the same folder plus photos with text (a mixed folder). Keys:
+    ``ocr_index_speed_ratio_no_text`` (photos/s with reading on / off; target >= 0.9),
+    ``ocr_share_of_index_time_no_text`` and ``ocr_share_of_index_time_mixed`` (the part of an index run's
+    wall time the reading pass takes)."""
+    import shutil
+
+    from bench.common import open_library, temp_dir, warm_up
+    from bench.media import photo_files, photo_library
+    from core.library import Library
+
+    count = 16 if quick else 48
+    photos = photo_files(photo_library(count))
+    with temp_dir("ocr-index") as tmp:
+        plain = tmp / "plain"
+        for f in photos:
+            dest = plain / f.parent.name / f.name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(f, dest)
+        mixed = tmp / "mixed"
+        shutil.copytree(plain, mixed)
+        for s in with_text:
+            s.image.save(mixed / f"text-{s.name}.jpg", "JPEG", quality=90)
+        first = open_library(tmp / "data-warm")
+        warm_up(first)
+        first.encoders.reader.has_text(with_text[0].image)  # the reader's models load before any timing
+        first.encoders.reader.read(with_text[0].image)
+        encoders = first.encoders
+        runs = 0
+
+        def index(root: Any, read_text: bool) -> tuple[float, float]:
+            nonlocal runs
+            runs += 1
+            lib = Library.open(tmp / f"data-{runs}", encoders=encoders)
+            try:
+                lib.indexer.read_text = read_text
+                lib.add_root(root)
+                phases: dict[str, float] = {}
+
+                def heard(p: Any) -> None:
+                    phases.setdefault(p.phase, time.perf_counter())
+
+                t0 = time.perf_counter()
+                lib.index(query_copies=False, progress=heard)
+                wall = time.perf_counter() - t0
+            finally:
+                lib.close()
+            reading = wall - (phases["reading"] - t0) if "reading" in phases else 0.0
+            return wall, reading
+
+        say("ocr: indexing %d photos without text, reading off and on", count)
+        off = [index(plain, False)[0] for _ in range(1)]
+        on_runs = []
+        for _ in range(2):
+            on_runs.append(index(plain, True))
+            off.append(index(plain, False)[0])
+        on_wall, on_read = min(on_runs)
+        say("ocr: indexing a mixed folder (%d without text, %d with)", count, len(with_text))
+        mixed_wall, mixed_read = min(index(mixed, True) for _ in range(2))
+        first.close()
+    return {
+        "ocr_index_photos": count,
+        "ocr_index_s_reading_off": rnd(min(off), 2),
+        "ocr_index_s_reading_on": rnd(on_wall, 2),
+        "ocr_index_speed_ratio_no_text": rnd(min(off) / on_wall),
+        "ocr_share_of_index_time_no_text": rnd(on_read / on_wall),
+        "ocr_mixed_photos_with_text": len(with_text),
+        "ocr_share_of_index_time_mixed": rnd(mixed_read / mixed_wall),
     }

@@ -415,12 +415,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print("note: " + lib.clip_hint())
         voice = sample / "recordings" / "dentist-reminder.wav"
         for q in (Query(text="bread recipe with a starter", limit=3), Query(text="spacecraft launch", limit=3),
-                  Query(text="what did I say about the car tyres", limit=3), Query(voice_path=str(voice), limit=3)):
+                  Query(text="what did I say about the car tyres", limit=3), Query(voice_path=str(voice), limit=3),
+                  Query(text="boiler red light no hot water", limit=3), Query(text="pastel de nata", limit=3),
+                  Query(near="Lisbon", limit=3)):
             resp = lib.search(q)
             label = q.text if q.voice_path is None else f"voice {voice.name}"
+            label = label or f"--near {q.near}"
             print(f"\n> {label}" + (f'\n  heard: "{q.transcript}"' if q.transcript else ""))
             for r in resp.results:
-                print(f"  [{r.kind}] {os.path.relpath(r.path, sample)} — {r.why}")
+                where = "".join(f" ({x})" for x in (r.location, r.place) if x)
+                print(f"  [{r.kind}] {os.path.relpath(r.path, sample)}{where} — {r.why}")
         print("\nTry your own: .venv/bin/trove --data-dir", lib.data_dir, 'search "your words"')
     return 0
 

@@ -108,7 +108,7 @@ class Indexer:
                         writer.done = len(plan.todo)
                         writer.start()
                         summary.with_text += read_pass(reader.unread(scopes, READ_VERSION), self.encoders, reader,
-                                                       writer, emit, self.cancel, self.pause,
+                                                       writer, emit, self.cancel, self.pause, self.data_dir,
                                                        max(1, min(2, self.decode_threads)))
             finally:
                 writer.finish()

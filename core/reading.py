@@ -15,9 +15,11 @@ import logging
 import threading
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from core.catalog import Catalog, FileInfo
 from core.encoders import Encoders
@@ -29,14 +31,18 @@ from core.writer import Throttle, Writer
 log = logging.getLogger(__name__)
 
 READ_VERSION = 1  # files read by an older version of the pass are read again
-GATE_EDGE = 640  # the gate looks at the photo decoded this small (JPEG: a reduced decode, a few ms)
+GATE_EDGE = 640  # the gate looks at the photo decoded this small (JPEG: a reduced decode, a few ms)...
+# ...or, for a photo from a camera (EXIF make or model), at its 320-px thumbnail, already on disk: the
+# detector costs 26 ms there against 58 ms at 512 px (same load; bench/ocr.py's 60 images: the same
+# recall, 1.0, and no false positives). A camera photo's legible text (a receipt, a sign, a page) is large
+# enough for it; screenshots and scans, whose print is small against their size, carry no camera EXIF.
 READ_EDGE = 1600  # photos are read at most this large
 PAGE_EDGE = 2000  # scanned pages are rendered at most this large
 MAX_LINES = 400  # lines (with boxes) kept in a photo's metadata for the preview
 
 
 def read_pass(todo: list[FileInfo], encoders: Encoders, catalog: Catalog, writer: Writer, emit: Throttle,
-              cancel: threading.Event, pause: PauseSwitch, threads: int = 2) -> int:
+              cancel: threading.Event, pause: PauseSwitch, data_dir: Path, threads: int = 2) -> int:
     """Read the text in ``todo`` (``Catalog.unread``), handing each file's passages to ``writer``; returns
     how many files held text. Stops at ``cancel``; waits while paused."""
     if not todo:
@@ -45,7 +51,7 @@ def read_pass(todo: list[FileInfo], encoders: Encoders, catalog: Catalog, writer
     reader = encoders.reader
     found = 0
     with ThreadPoolExecutor(threads, thread_name_prefix="trove-read") as pool:
-        ahead = _Prefetch(pool, todo, 2 * threads)
+        ahead = _Prefetch(pool, todo, 2 * threads, data_dir)
         for i, info in enumerate(todo):
             while pause.is_set() and not cancel.is_set():
                 pause.wait_until_resumed(1.0)
@@ -133,8 +139,8 @@ def _text_of(lines: list[Any]) -> str:
 class _Prefetch:
     """The gate's small decodes of the next photos, made in the pool while the reader works."""
 
-    def __init__(self, pool: ThreadPoolExecutor, todo: list[FileInfo], size: int) -> None:
-        self._pool, self._todo, self._size = pool, todo, size
+    def __init__(self, pool: ThreadPoolExecutor, todo: list[FileInfo], size: int, data_dir: Path) -> None:
+        self._pool, self._todo, self._size, self._data_dir = pool, todo, size, data_dir
         self._pending: list[Future[Any]] = []
         self._next = 0
         self._fill()
@@ -152,13 +158,19 @@ class _Prefetch:
         while len(self._pending) < self._size and self._next < len(self._todo):
             info = self._todo[self._next]
             self._next += 1
-            self._pending.append(self._pool.submit(_small, info) if not info.meta.get("scanned_pages")
-                                 else _done(None))
+            self._pending.append(self._pool.submit(_small, info, self._data_dir)
+                                 if not info.meta.get("scanned_pages") else _done(None))
 
 
-def _small(info: FileInfo) -> Any:
+def _small(info: FileInfo, data_dir: Path) -> Any:
     from core.media.photos import image_for_reading
 
+    if info.thumbnail and (info.meta.get("make") or info.meta.get("model")):
+        try:
+            with Image.open(data_dir / info.thumbnail) as thumb:
+                return thumb.convert("RGB")
+        except OSError as exc:  # a missing or damaged thumbnail: decode the photo itself
+            log.debug("no thumbnail for %s (%s); decoding the photo", info.path, exc)
     try:
         return image_for_reading(info.path, GATE_EDGE)
     except (MediaError, OSError) as exc:  # gone or changed since: left for the next run

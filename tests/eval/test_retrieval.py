@@ -171,7 +171,7 @@ def _check(ev: Evaluation, qtype: str, sets: tuple[str, ...] = ("tuning", "heldo
 
 def test_corpus_is_indexed_whole(evaluation: Evaluation) -> None:
     counts = evaluation.lib.catalog.counts()
-    assert counts == {"note": len(NOTES), "photo": len(PHOTOS),
+    assert counts == {"note": len(NOTES), "photo": len(PHOTOS), "document": 0,
                       "recording": len(RECORDINGS) if evaluation.speech else 0}
     assert not evaluation.lib.catalog.failures()
 

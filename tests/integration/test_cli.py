@@ -35,16 +35,16 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     data = tmp / "data"
     out = trove("--data-dir", str(data), "index", str(lib), "--json", data=tmp / "unused")
     assert set(out) == {"added", "updated", "moved", "removed", "unchanged", "failed", "with_text", "seconds", "device"}
-    assert (out["added"], out["failed"]) == (15, 0)
+    assert (out["added"], out["failed"]) == (17, 0)
     return lib, data
 
 
 def test_options_go_before_or_after_the_command(indexed: tuple[Path, Path]) -> None:
     lib, data = indexed
     out = trove("index", "--json", "--data-dir", str(data), data=Path("/nonexistent"))
-    assert (out["unchanged"], out["added"]) == (15, 0)
+    assert (out["unchanged"], out["added"]) == (17, 0)
     via_env = trove("--json", "status", data=data)  # TROVE_DATA_DIR when --data-dir is absent
-    assert via_env["counts"] == {"photo": 6, "note": 6, "document": 0, "recording": 3}
+    assert via_env["counts"] == {"photo": 7, "note": 6, "document": 1, "recording": 3}
 
 
 def test_status_reports_models_roots_device_and_failures(indexed: tuple[Path, Path]) -> None:
@@ -68,7 +68,7 @@ def test_text_search_json_shape_and_filters(indexed: tuple[Path, Path]) -> None:
     assert first["snippet"] in first["passage"].replace("\n", " ") and len(first["snippet"]) < len(first["passage"])
     assert all(first["snippet"][a:b].lower().startswith(("loaf", "bread", "starter")) for a, b in first["marks"])
     photos = trove("search", "bread", "--kind", "photo", "--json", "--limit", "20", data=data)["results"]
-    assert len(photos) == 6 and {r["kind"] for r in photos} == {"photo"}  # filters never hide files...
+    assert len(photos) == 7 and {r["kind"] for r in photos} == {"photo"}  # filters never hide files...
     assert not any(r["matched"] or r["strength"] for r in photos)  # ...but none of them is a bread photo
     dated = trove("search", "--kind", "photo", "--after", "2023-01-01", "--before", "2024-01-01", "--json",
                   data=data)["results"]

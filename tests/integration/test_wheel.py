@@ -64,7 +64,7 @@ def test_installed_code_finds_its_resources_without_the_source_tree(wheel: Path,
                          cwd=tmp_path, timeout=60).stdout.split()
     sample, icons = Path(out[0]), Path(out[1])
     assert sample.is_relative_to(site) and icons.is_relative_to(site)
-    assert len(list(sample.rglob("*.*"))) == 15 and (icons / "trove.svg").is_file()
+    assert len(list(sample.rglob("*.*"))) == 17 and (icons / "trove.svg").is_file()
 
 
 def test_the_wheel_carries_the_pyproject_version(wheel: Path) -> None:
