@@ -48,3 +48,31 @@ def test_an_unreadable_data_dir_exits_non_zero(tmp_path: Path) -> None:
     blocker = tmp_path / "file-not-dir"
     blocker.write_text("x")
     assert app.main(["--data-dir", str(blocker), "--screenshot", str(tmp_path / "x.png")]) == 1
+
+
+@pytest.mark.parametrize(("view", "size"), [("grid", "800x600"), ("list", "800x600"), ("grid", "1200x760")])
+def test_screenshot_of_the_library_in_a_view_and_size(qtbot: QtBot, indexed: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch, view: str, size: str) -> None:
+    """``--view grid|list --size WxH --screenshot`` without a query: the timeline, in that view, at that size,
+    with the photos' tiles laid out inside the window (no horizontal scrolling) and the choice not saved."""
+    from desktop.main_window import MainWindow
+
+    seen: dict[str, object] = {}
+    real_grab = MainWindow.grab
+
+    def grab_and_look(self: MainWindow, *args: object) -> object:
+        seen["grid"] = self.is_grid_view()
+        seen["hbar"] = self.results_view.horizontalScrollBar().isVisible()
+        seen["rows"] = self.model.rowCount()
+        seen["saved"] = self.ui_state.grid_view()
+        return real_grab(self, *args)
+
+    monkeypatch.setattr(MainWindow, "grab", grab_and_look)
+    out = tmp_path / f"{view}-{size}.png"
+    assert app.main(["--data-dir", str(indexed), "--screenshot", str(out), "--size", size, "--view", view]) == 0
+    w, h = (int(x) for x in size.split("x"))
+    shot = QImage(str(out))
+    assert (shot.width(), shot.height()) == (w, h)
+    assert seen["grid"] is (view == "grid")
+    assert seen["rows"] and not seen["hbar"]
+    assert seen["saved"] is False  # --view is for this run only
