@@ -210,7 +210,8 @@ def _index_summary(args: argparse.Namespace, out: dict[str, Any]) -> None:
     human = (f"added {out['added']}, updated {out['updated']}, moved {out['moved']}, removed {out['removed']}, "
              f"unchanged {out['unchanged']}, failed {out['failed']} in {out['seconds']:.1f}s on {out['device']}")
     if out.get("with_text"):
-        human += f"\ntext read in {out['with_text']} photos or scanned documents"
+        n = out["with_text"]
+        human += f"\ntext found in {n} {'photo or scanned document' if n == 1 else 'photos or scanned documents'}"
     if out["failed"]:
         human += "\n(see `trove status` for what failed and why)"
     _emit(args, out, human)

@@ -241,12 +241,12 @@ class Searcher:
         total = self.catalog.chunk_count()
         df = {t: self.catalog.passage_frequency(t) for t in qv.keywords}  # once: both steps below use it
         hits = self._candidates(q, qv, flt, df, total)
-        words = self._word_evidence(qv, hits, df, total) if qv.keywords else None
-        files: dict[int, _File] = {}
         kinds = self.catalog.file_kinds(list({h.file_id for h in hits.values()}))
         for cid in self.catalog.photo_text_chunks([h.chunk_id for h in hits.values()
                                                    if kinds.get(h.file_id) is Kind.PHOTO]):
             hits[cid].read = True
+        words = self._word_evidence(qv, hits, df, total) if qv.keywords else None
+        files: dict[int, _File] = {}
         for h in hits.values():
             kind = kinds.get(h.file_id)
             if kind is None:
@@ -333,12 +333,16 @@ class Searcher:
         counted = [t for t in present if df[t] <= cap]
         norm = sum(idf.values()) or 1.0
         share: dict[int, float] = {}
+        read = [cid for cid in ids if hits[cid].read]  # text read in a photo: its file's name is not its words
+        other = [cid for cid in ids if not hits[cid].read] if read else ids
         for t in counted:
             quoted = fts_query([t]) or ""
-            found = self.catalog.chunks_matching(quoted, ids)
+            found = self.catalog.chunks_matching(quoted, other)
+            if read:
+                found |= self.catalog.chunks_matching(f"text : {quoted}", read)
             for cid in found:
                 share[cid] = share.get(cid, 0.0) + idf[t] / norm
-            for cid in self.catalog.chunks_matching(f"name : {quoted}", ids):
+            for cid in self.catalog.chunks_matching(f"name : {quoted}", other):
                 hits[cid].title += idf[t] / norm
             if any(ch.isdigit() for ch in t) and df[t] <= self.w.rare_keyword_df:
                 for cid in found:

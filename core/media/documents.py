@@ -461,7 +461,8 @@ _SENTENCE_END = ".!?:;\"”’)"
 
 def _pdf_paragraphs(lines: list[_Line]) -> str:
     """Lines joined by line breaks, with a blank line where a paragraph ends: a gap clearly wider than the
-    page's usual line spacing, a step up (a new column), or a short line that ends a sentence. A break too
+    page's usual line spacing, a step up (a new column), a short line that ends a sentence, or a change of
+    type size (a heading and its text). A break too
     many costs nothing (split_passages packs paragraphs), a missing one cuts a passage mid-way."""
     if not lines:
         return ""
@@ -475,7 +476,8 @@ def _pdf_paragraphs(lines: list[_Line]) -> str:
     for a, b in zip(lines, lines[1:], strict=False):
         height = max(a.height, b.height)
         new_para = (b.top > a.end_top + 0.25 * height or a.bottom - b.top > usual + 0.4 * height
-                    or (a.right < short and a.text[-1:] in _SENTENCE_END))
+                    or (a.right < short and a.text[-1:] in _SENTENCE_END)
+                    or abs(a.height - b.height) > 0.2 * min(a.height, b.height))  # another type size: a heading
         parts.append("\n\n" if new_para else "\n")
         parts.append(b.text)
     return "".join(parts)
@@ -488,12 +490,18 @@ _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\uf
                             "\ufb05": "st", "\ufb06": "st"})
 
 
+_WRAPPED = re.compile(r"(?<!\n)\n(?!\n|[ \t]*(?:[-*\u2022\u25aa\u25cf\u2013]|\d{1,3}[.)])\s)")
+
+
 def _clean_pdf_text(text: str) -> str:
-    """Words broken by a hyphen at a line end joined again ("inter-\\nnational"), ligatures spelled out,
-    control characters dropped."""
+    """Words broken by a hyphen at a line end joined again ("inter-\\nnational"), the lines of a paragraph
+    joined with spaces (a PDF's line ends are where the page was wrapped, not the writer's: kept, they showed
+    as ragged lines in the preview), except before a list item; ligatures spelled out, control characters
+    dropped."""
     text = _HYPHEN_MARK.sub("", text.replace("\r\n", "\n"))
     text = _LINE_HYPHEN.sub(lambda m: m[1] + m[2] if m[2].islower() else m[0], text)
-    return _CONTROL.sub("", text.replace("\r", "\n")).translate(_LIGATURES)
+    text = _WRAPPED.sub(lambda m: "" if m.start() and text[m.start() - 1] == "-" else " ", text.replace("\r", "\n"))
+    return _CONTROL.sub("", text).translate(_LIGATURES)
 
 
 def _one_line(text: str | None) -> str:

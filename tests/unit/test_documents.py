@@ -195,7 +195,9 @@ def test_pdf_text_in_mixed_fonts_is_read_whole(tmp_path: Path) -> None:
 def test_hyphens_left_by_the_text_layer_are_joined() -> None:
     clean = documents._clean_pdf_text
     assert clean("inter-\nnational e\ufb03cient") == "international efficient"
-    assert clean("Jean-\nLuc and well-\n2") == "Jean-\nLuc and well-\n2"  # a capital or a digit: a real hyphen
+    assert clean("Jean-\nLuc and well-\n2") == "Jean-Luc and well-2"  # a capital or a digit: a real hyphen
+    assert clean("a line the page\nwrapped\n- a list item\n\nNew paragraph") == (
+        "a line the page wrapped\n- a list item\n\nNew paragraph")  # wrapped lines joined, list items kept
     assert clean("inter\x02\r\nnational") == "international"  # PDFium's own mark
 
 
@@ -203,7 +205,7 @@ def test_a_page_of_very_many_lines_is_read_without_paragraphs(tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(documents, "_MAX_PDF_LINES", 0)
     ex = extract(make_pdf(tmp_path / "runs.pdf", ["The inter-\nnational committee.\n\nSecond paragraph."]))
-    assert located(ex) == [("page 1", "The international committee.\nSecond paragraph.")]
+    assert located(ex) == [("page 1", "The international committee. Second paragraph.")]
 
 
 def test_pdf_page_labels_name_the_pages(tmp_path: Path) -> None:
@@ -561,3 +563,20 @@ def test_document_with_no_text_is_not_an_error(tmp_path: Path) -> None:
     d.save(str(tmp_path / "blank.docx"))
     ex = extract(tmp_path / "blank.docx")
     assert [x.text for x in ex.passages] == [""] and ex.meta["locations"] == [None]
+
+
+def test_a_heading_in_a_larger_type_is_its_own_paragraph(tmp_path: Path) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", style="B", size=16)
+    pdf.multi_cell(0, 10, "Troubleshooting")
+    pdf.ln(2)
+    pdf.set_font("Helvetica", size=12)
+    pdf.multi_cell(0, 7, "If the red light flashes and there is no hot water, look at the pressure gauge "
+                         "and top it up with the filling loop until the needle reads one and a half bar.")
+    path = tmp_path / "h.pdf"
+    pdf.output(str(path))
+    text = extract(path).passages[0].text
+    assert text.startswith("Troubleshooting\n") and "gauge and top" in text  # wrapped lines joined
