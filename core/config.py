@@ -26,6 +26,7 @@ class Environment:
     clip_weights: str | None = None  # TROVE_CLIP_WEIGHTS: a checkpoint file, or "random" (tests, benchmarks)
     max_image_megapixels: float = DEFAULT_MAX_IMAGE_MEGAPIXELS  # TROVE_MAX_IMAGE_MEGAPIXELS: larger images are refused
     no_network: bool = False  # TROVE_NO_NETWORK=1: even `trove models fetch` does not download
+    clip_precision: str = "auto"  # TROVE_CLIP_PRECISION: auto, fp32 or int8 for CLIP's image tower on the CPU
 
 
 VARIABLES = {
@@ -34,6 +35,7 @@ VARIABLES = {
     "clip_weights": "TROVE_CLIP_WEIGHTS",
     "max_image_megapixels": "TROVE_MAX_IMAGE_MEGAPIXELS",
     "no_network": "TROVE_NO_NETWORK",
+    "clip_precision": "TROVE_CLIP_PRECISION",
 }
 
 
@@ -54,13 +56,18 @@ def read_environment(environ: dict[str, str] | None = None) -> Environment:
                 log.warning("%s=%r is not a number; using %.0f", VARIABLES[f.name], raw, DEFAULT_MAX_IMAGE_MEGAPIXELS)
         elif f.name == "no_network":
             values[f.name] = raw.lower() in ("1", "true", "yes", "on")
+        elif f.name == "clip_precision":
+            if raw.lower() in ("auto", "fp32", "int8"):
+                values[f.name] = raw.lower()
+            else:
+                log.warning("%s=%r is not auto, fp32 or int8; using auto", VARIABLES[f.name], raw)
         else:
             values[f.name] = raw
     return Environment(**values)  # type: ignore[arg-type]
 
 
 def environment() -> Environment:
-    """Trove's variables as they are now (cheap: five lookups; not cached, so a test may change one)."""
+    """Trove's variables as they are now (cheap: six lookups; not cached, so a test may change one)."""
     return read_environment()
 
 

@@ -549,7 +549,7 @@ def default_encoders(clip: ClipWeights, device: DeviceChoice | str) -> Encoders:
         from core.encoders.clip import ClipEncoder
 
         assert clip.model_id is not None
-        return ClipEncoder(clip.arch, clip.weights, clip.model_id, encoders.device)
+        return ClipEncoder(clip.arch, clip.weights, clip.model_id, encoders.device, environment().clip_precision)
 
     def speech() -> Any:
         from core.encoders.speech import WhisperTranscriber

@@ -201,7 +201,7 @@ def export_clip_visual(encoder: Any, root: Path) -> Path | None:
     ``core.encoders.clip.preprocess`` makes), normalised embeddings out. Image queries then need no torch."""
     import torch
 
-    model = encoder.model
+    model = encoder.fp32_model() if hasattr(encoder, "fp32_model") else encoder.model  # never the int8 tower
     size = int(encoder.image_size)
 
     class VisualTower(torch.nn.Module):
@@ -225,7 +225,9 @@ def export_clip_visual(encoder: Any, root: Path) -> Path | None:
         from core.encoders.onnx_query import OnnxClipVisual
 
         onnx = OnnxClipVisual(tmp, threads=1)
-        return _min_cosine(encoder.encode_images(probes), onnx.encode_images(probes))
+        with torch.inference_mode(), _on_cpu_fp32(model):
+            torch_out = model.encode_image(torch.from_numpy(probes), normalize=True).float().numpy()
+        return _min_cosine(torch_out, onnx.encode_images(probes))
 
     return _write_checked(root, visual_id(encoder.model_id), "clip-visual", write, check,
                           {"dim": int(encoder.dim), "image_size": size})

@@ -34,6 +34,7 @@ TRICKY = ["", " ", "UPPER lower MiXeD", "don't won't we'll they're I'd", "tab\ta
 def lib(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
     mp = pytest.MonkeyPatch()
     mp.setenv("TROVE_CLIP_WEIGHTS", "random")
+    mp.setenv("TROVE_CLIP_PRECISION", "int8")  # the image tower the indexer runs is int8: the copy is still fp32's
     tmp = tmp_path_factory.mktemp("query-models")
     library = Library.open(tmp / "data", device="cpu")
     library.add_root(shutil.copytree(SAMPLE, tmp / "library"))
@@ -54,6 +55,11 @@ def test_an_index_run_writes_both_copies_with_their_check(lib: Library) -> None:
         manifest = json.loads((ox.export_dir(root, model_id) / ox.MANIFEST).read_text())
         assert manifest["min_cosine"] >= ox.MIN_COSINE
         assert (ox.export_dir(root, model_id) / "model.onnx").stat().st_size > 0
+    image = lib.encoders.image
+    assert image is not None and image.precision == "int8" and image.model.visual is None  # fp32 tower let go
+    visual = ox.visual_id(image.model_id)
+    assert ox.is_exported(root, visual)
+    assert json.loads((ox.export_dir(root, visual) / ox.MANIFEST).read_text())["min_cosine"] >= ox.MIN_COSINE
 
 
 def test_the_copies_give_the_vectors_torch_gives(lib: Library) -> None:

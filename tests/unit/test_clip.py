@@ -27,3 +27,26 @@ def test_image_vectors_are_unit_and_deterministic(clip: ClipEncoder) -> None:
     pixels = rng.standard_normal((2, 3, clip.image_size, clip.image_size)).astype(np.float32)
     a, b = clip.encode_images(pixels), clip.encode_images(pixels)
     assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5) and np.allclose(a, b)
+
+
+def test_int8_image_tower_is_faithful_to_fp32(clip: ClipEncoder) -> None:
+    """The int8 image tower (forced) gives vectors within the cosine the automatic choice requires, on
+    random pixels as well as on the photos the choice is made on."""
+    from core.encoders.clip import INT8_MIN_COSINE, _probe_pixels
+
+    int8 = ClipEncoder("ViT-S-32-alt", "random", "test", "cpu", precision="int8")
+    assert int8.precision == "int8" and clip.precision in ("fp32", "int8")
+    fp32 = ClipEncoder("ViT-S-32-alt", "random", "test", "cpu", precision="fp32")
+    assert fp32.precision == "fp32" and fp32.precision_check == {}
+    rng = np.random.default_rng(1)
+    for pixels in (_probe_pixels(int8.image_size), rng.standard_normal((3, 3, 224, 224)).astype(np.float32)):
+        a, b = fp32.encode_images(pixels), int8.encode_images(pixels)
+        assert np.allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-5)
+        assert (a * b).sum(axis=1).min() >= INT8_MIN_COSINE
+
+
+def test_the_automatic_choice_measures_and_says_why(clip: ClipEncoder) -> None:
+    check = clip.precision_check  # the fixture is "auto"
+    assert set(check) == {"min_cosine", "speedup", "trial_s"}
+    kept = check["min_cosine"] >= 0.99 and check["speedup"] >= 1.1
+    assert clip.precision == ("int8" if kept else "fp32")
