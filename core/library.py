@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from core.catalog import Catalog, sqlite_code
 from core.config import default_data_dir, environment
 from core.device import DeviceChoice, confirm_device, probe_device
-from core.encoders import Encoders
+from core.encoders import Encoders, return_memory
 from core.encoders.query import QueryEncoders
 from core.indexer import Indexer, IndexSummary, ProgressFn
 from core.lock import index_lock
@@ -233,13 +233,13 @@ class Library:
     def release_image_model(self) -> None:
         """Let go of CLIP's visual tower for queries (the app calls this a while after an image query)."""
         if self.query.release_image():
-            _return_memory()
+            return_memory()
 
     def release_models(self) -> None:
         """Let go of every loaded model: an idle app or watcher keeps none (they load again when needed)."""
         self.encoders.release()
         self.query = self._query_encoders()
-        _return_memory()
+        return_memory()
 
     def close(self) -> None:
         with self._readers_lock:
@@ -572,16 +572,6 @@ def default_encoders(clip: ClipWeights, device: DeviceChoice | str) -> Encoders:
                         visual_model_id=clip.model_id, visual_dim=clip.dim, device=choice.name, prepare=confirm,
                         reader=reader)
     return encoders
-
-
-def _return_memory() -> None:
-    """Collect, then ask glibc to give freed memory back to the system (else RSS stays at its peak)."""
-    import ctypes
-    import gc
-
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to ask
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _norm(path: str) -> str:

@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image
 
 from core.catalog import Catalog, FileInfo
-from core.encoders import Encoders
+from core.encoders import Encoders, return_memory
 from core.media.notes import split_passages
 from core.types import Chunk, MediaError, PauseSwitch
 from core.work import Amend
@@ -48,6 +48,9 @@ def read_pass(todo: list[FileInfo], encoders: Encoders, catalog: Catalog, writer
     if not todo:
         return 0
     emit.phase("reading", 0, len(todo))
+    if not any(info.meta.get("scanned_pages") for info in todo):  # photos need no CLIP: the peak is one
+        encoders.release("image")                                  # set of models, not both (issue 13)
+        return_memory()
     reader = encoders.reader
     found = 0
     with ThreadPoolExecutor(threads, thread_name_prefix="trove-read") as pool:

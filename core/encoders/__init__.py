@@ -11,7 +11,7 @@ import numpy as np
 
 from core.types import Segment
 
-__all__ = ["Encoders", "ImageEncoder", "Segment", "TextEncoder", "TextReader", "Transcriber"]
+__all__ = ["Encoders", "ImageEncoder", "Segment", "TextEncoder", "TextReader", "Transcriber", "return_memory"]
 
 
 class ImageEncoder(Protocol):
@@ -97,10 +97,14 @@ class Encoders:
     def loaded(self, name: str) -> bool:
         return name in self._loaded
 
-    def release(self) -> None:
-        """Drop the loaded models (they load again on next use): an idle app or watcher holds none."""
+    def release(self, *names: str) -> None:
+        """Drop the loaded models, or those named (they load again on next use): an idle app or watcher
+        holds none; the reading pass lets the image model go before the OCR models load."""
         with self._lock:
-            self._loaded.clear()
+            if not names:
+                self._loaded.clear()
+            for name in names:
+                self._loaded.pop(name, None)
 
     @property
     def text(self) -> TextEncoder:
@@ -117,3 +121,14 @@ class Encoders:
     @property
     def reader(self) -> TextReader:
         return self._get("reader")
+
+
+def return_memory() -> None:
+    """Collect, then ask glibc to give freed memory back to the system (else RSS stays at its peak)."""
+    import contextlib
+    import ctypes
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to ask
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
