@@ -88,21 +88,26 @@ class ClipEncoder:
             self._try_int8(forced=precision == "int8")
 
     def _try_int8(self, forced: bool) -> None:
-        """Quantise the image tower; keep it if forced, or if faithful and faster here (module notes)."""
+        """Quantise the image tower in place; keep it if forced, or if faithful and faster here (module
+        notes), else load the fp32 tower again. In place, so the two towers are never held at once (that
+        raised an index run's peak by 200 MB)."""
         import time
 
         import torch
 
         started = time.perf_counter()
+        probe = None
+        if not forced:
+            probe = torch.from_numpy(_probe_pixels(self.image_size))
+            with torch.inference_mode():
+                fp32, fp32_s = _timed(self.model.visual, probe)
         try:
             quantised = _quantised(self.model.visual)
         except (RuntimeError, NotImplementedError, AssertionError) as exc:  # no quantised kernels here
             log.info("int8 image encoder unavailable (%s); using fp32", exc)
             return
-        if not forced:
-            probe = torch.from_numpy(_probe_pixels(self.image_size))
+        if probe is not None:
             with torch.inference_mode():
-                fp32, fp32_s = _timed(self.model.visual, probe)
                 int8, int8_s = _timed(quantised, probe)
             cosine = float((torch.nn.functional.normalize(fp32, dim=-1)
                             * torch.nn.functional.normalize(int8, dim=-1)).sum(-1).min())
@@ -110,10 +115,15 @@ class ClipEncoder:
                                     "trial_s": round(time.perf_counter() - started, 2)}
             if cosine < INT8_MIN_COSINE or fp32_s < INT8_MIN_SPEEDUP * int8_s:
                 log.info("CLIP image encoder stays fp32 (int8 trial: %s)", self.precision_check)
+                self.model.visual = None  # the quantised one: fp32_model() then loads the weights again
+                self.model.visual = self.fp32_model().visual
                 return
         self._visual = quantised
         self.precision = "int8"
-        self.model.visual = None  # the fp32 tower's 350 MB (ViT-B-32) go; fp32_model() loads it again if asked
+        self.model.visual = None  # the int8 tower is the only one held; fp32_model() loads fp32 again if asked
+        from core.encoders import return_memory
+
+        return_memory()
         log.info("CLIP image encoder runs int8 on the CPU (%s)", self.precision_check or "forced")
 
     def fp32_model(self) -> Any:
@@ -156,15 +166,16 @@ class ClipEncoder:
 
 
 def _quantised(visual: Any) -> Any:
-    """A copy of the image tower with int8 dynamic quantisation of its Linear layers. torch.ao's API is
-    marked deprecated in favour of torchao but is what torch 2.14 ships working CPU kernels for; its
-    warnings are silenced here, where it is used on purpose."""
+    """The image tower with int8 dynamic quantisation of its Linear layers, converted in place (each fp32
+    layer is let go as its int8 one is made). torch.ao's API is marked deprecated in favour of torchao but
+    is what torch 2.14 ships working CPU kernels for; its warnings are silenced here, where it is used on
+    purpose."""
     import torch
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", UserWarning)
-        return torch.ao.quantization.quantize_dynamic(visual, {torch.nn.Linear}, dtype=torch.qint8)
+        return torch.ao.quantization.quantize_dynamic(visual, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
 
 
 def _timed(visual: Any, probe: Any) -> tuple[Any, float]:

@@ -50,3 +50,16 @@ def test_the_automatic_choice_measures_and_says_why(clip: ClipEncoder) -> None:
     assert set(check) == {"min_cosine", "speedup", "trial_s"}
     kept = check["min_cosine"] >= 0.99 and check["speedup"] >= 1.1
     assert clip.precision == ("int8" if kept else "fp32")
+
+
+def test_a_rejected_int8_trial_leaves_the_fp32_tower(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When int8 is not faithful enough (here: a cut-off no tower can pass), the encoder runs fp32, with
+    the same vectors as an encoder that never tried."""
+    import core.encoders.clip as clip_module
+
+    monkeypatch.setattr(clip_module, "INT8_MIN_COSINE", 1.01)
+    tried = ClipEncoder("ViT-S-32-alt", "random", "test", "cpu")
+    assert tried.precision == "fp32" and tried.precision_check["min_cosine"] < 1.01
+    never = ClipEncoder("ViT-S-32-alt", "random", "test", "cpu", precision="fp32")
+    pixels = np.random.default_rng(2).standard_normal((2, 3, 224, 224)).astype(np.float32)
+    assert np.allclose(tried.encode_images(pixels), never.encode_images(pixels), atol=1e-5)
