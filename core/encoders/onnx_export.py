@@ -157,7 +157,7 @@ def export_clip_text(encoder: Any, root: Path) -> Path | None:
 
     from core.encoders.clip import encode_tokens
 
-    model = encoder.model
+    model = encoder.fp32_model() if hasattr(encoder, "fp32_model") else encoder.model  # never an int8 tower
     context = int(getattr(model, "context_length", 77))
 
     class TextTower(torch.nn.Module):
@@ -185,10 +185,18 @@ def export_clip_text(encoder: Any, root: Path) -> Path | None:
             if list(got) != [int(t) for t in want if t != 0]:
                 log.warning("the ONNX copy of CLIP's tokenizer differs from open_clip's on %r", text[:40])
                 return -1.0
-        return _min_cosine(encoder.encode_texts(PROBES), onnx.encode_texts(PROBES))
+        with torch.inference_mode(), _on_cpu_fp32(model):
+            want = np.concatenate([encode_tokens(model, _trimmed(encoder.tokenizer([p]))).float().numpy()
+                                   for p in PROBES])
+        return _min_cosine(want, onnx.encode_texts(PROBES))
 
     return _write_checked(root, encoder.model_id, "clip-text", write, check,
                           {"dim": int(encoder.dim), "context_length": context})
+
+
+def _trimmed(tokens: Any) -> Any:
+    """Token ids without the padding after the longest text (as ``ClipEncoder.encode_texts`` runs them)."""
+    return tokens[:, :int((tokens != 0).sum(dim=1).max().item()) or 1]
 
 
 def visual_id(model_id: str) -> str:

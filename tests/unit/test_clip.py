@@ -8,6 +8,11 @@ from core.encoders.clip import ClipEncoder
 
 @pytest.fixture(scope="module")
 def clip() -> ClipEncoder:
+    return ClipEncoder("ViT-S-32-alt", "random", "test", "cpu", precision="fp32")
+
+
+@pytest.fixture(scope="module")
+def auto() -> ClipEncoder:
     return ClipEncoder("ViT-S-32-alt", "random", "test", "cpu")
 
 
@@ -29,13 +34,13 @@ def test_image_vectors_are_unit_and_deterministic(clip: ClipEncoder) -> None:
     assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5) and np.allclose(a, b)
 
 
-def test_int8_image_tower_is_faithful_to_fp32(clip: ClipEncoder) -> None:
+def test_int8_image_tower_is_faithful_to_fp32(auto: ClipEncoder) -> None:
     """The int8 image tower (forced) gives vectors within the cosine the automatic choice requires, on
     random pixels as well as on the photos the choice is made on."""
     from core.encoders.clip import INT8_MIN_COSINE, _probe_pixels
 
     int8 = ClipEncoder("ViT-S-32-alt", "random", "test", "cpu", precision="int8")
-    assert int8.precision == "int8" and clip.precision in ("fp32", "int8")
+    assert int8.precision == "int8" and auto.precision in ("fp32", "int8")
     fp32 = ClipEncoder("ViT-S-32-alt", "random", "test", "cpu", precision="fp32")
     assert fp32.precision == "fp32" and fp32.precision_check == {}
     rng = np.random.default_rng(1)
@@ -45,11 +50,24 @@ def test_int8_image_tower_is_faithful_to_fp32(clip: ClipEncoder) -> None:
         assert (a * b).sum(axis=1).min() >= INT8_MIN_COSINE
 
 
-def test_the_automatic_choice_measures_and_says_why(clip: ClipEncoder) -> None:
-    check = clip.precision_check  # the fixture is "auto"
-    assert set(check) == {"min_cosine", "speedup", "trial_s"}
-    kept = check["min_cosine"] >= 0.99 and check["speedup"] >= 1.1
-    assert clip.precision == ("int8" if kept else "fp32")
+def test_the_automatic_choice_measures_and_says_why(auto: ClipEncoder) -> None:
+    for check, chosen in ((auto.precision_check, auto.precision), (auto.text_precision_check, auto.text_precision)):
+        assert set(check) == {"min_cosine", "speedup", "trial_s"}
+        kept = check["min_cosine"] >= 0.99 and check["speedup"] >= 1.1
+        assert chosen == ("int8" if kept else "fp32")
+
+
+def test_int8_text_tower_is_faithful_to_fp32(clip: ClipEncoder) -> None:
+    from core.encoders.clip import INT8_MIN_COSINE, _probe_texts
+
+    int8 = ClipEncoder("ViT-S-32-alt", "random", "test", "cpu", precision="int8")
+    assert int8.text_precision == "int8" and clip.text_precision == "fp32"
+    texts = [*_probe_texts(), "a cat", "", "Zoë's café receipt €12.50", "x" * 400]
+    a, b = clip.encode_texts(texts), int8.encode_texts(texts)
+    assert np.allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-5)
+    assert (a * b).sum(axis=1).min() >= INT8_MIN_COSINE
+    fresh = int8.fp32_model()  # what the ONNX export is written from: fp32 again, the same weights
+    assert fresh is not int8.model and fresh.visual is not None
 
 
 def test_a_rejected_int8_trial_leaves_the_fp32_tower(monkeypatch: pytest.MonkeyPatch) -> None:
