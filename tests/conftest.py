@@ -133,13 +133,18 @@ def make_photo(path: Path, color: tuple[int, int, int] = (200, 60, 40), size: tu
     if camera is not None:
         exif[271], exif[272] = camera
     if gps is not None:
-        ifd = exif.get_ifd(0x8825)
-        for (ref, tag), value, sides in (((1, 2), gps[0], "NS"), ((3, 4), gps[1], "EW")):
-            ifd[ref] = sides[value < 0]
-            deg = abs(value)
-            ifd[tag] = (float(int(deg)), float(int(deg * 60 % 60)), round(deg * 3600 % 60, 4))
+        write_gps(exif, *gps)
     img.save(path, "JPEG", quality=90, exif=exif)
     return path
+
+
+def write_gps(exif: Image.Exif, lat: float, lon: float) -> None:
+    """A GPS position into ``exif``'s GPS IFD, in degrees, minutes and seconds, as cameras write it."""
+    ifd = exif.get_ifd(0x8825)
+    for (ref, tag), value, sides in (((1, 2), lat, "NS"), ((3, 4), lon, "EW")):
+        ifd[ref] = sides[value < 0]
+        deg = abs(value)
+        ifd[tag] = (float(int(deg)), float(int(deg * 60 % 60)), round(deg * 3600 % 60, 4))
 
 
 @dataclass(frozen=True)
@@ -174,6 +179,30 @@ class FakeReader:
         self.read_count += 1
         lines = self._lines(image)
         return [FakeLine(t, (0.1, 0.1 + 0.1 * i, 0.9, 0.18 + 0.1 * i)) for i, t in enumerate(lines)]
+
+
+def make_pdf(path: Path, pages: list[str], title: str | None = None, author: str | None = None,
+             labels: bool = False) -> Path:
+    """One page per string, in Helvetica (a core font: no font files needed); a blank line in a string is
+    a paragraph gap. ``labels``: the first page is numbered 'i', the others 1, 2, ..."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    if title:
+        pdf.set_title(title)
+    if author:
+        pdf.set_author(author)
+    pdf.set_font("Helvetica", size=11)
+    for i, text in enumerate(pages):
+        pdf.add_page()
+        if labels and i < 2:
+            pdf.set_page_label("r" if i == 0 else "D", label_start=1)
+        for para in text.split("\n\n"):
+            pdf.multi_cell(0, 5, para)
+            pdf.ln(6)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pdf.output(str(path))
+    return path
 
 
 def make_note(path: Path, text: str, encoding: str = "utf-8") -> Path:

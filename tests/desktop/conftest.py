@@ -74,22 +74,6 @@ def open_window(qtbot: QtBot, library: Library) -> MainWindow:
     return w
 
 
-def make_pdf(path: Path, pages: list[str], title: str | None = None) -> Path:
-    """A PDF with a text layer, one page per string (fpdf2)."""
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    if title:
-        pdf.set_title(title)
-    pdf.set_font("Helvetica", size=12)
-    for text in pages:
-        pdf.add_page()
-        pdf.multi_cell(0, 8, text)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pdf.output(str(path))
-    return path
-
-
 def search(qtbot: QtBot, window: MainWindow, text: str) -> list[str]:
     """Type ``text`` and wait for the (debounced) search's results; the file names shown. Results of an
     earlier search (the timeline refreshed when an index run ends) are not taken for them."""

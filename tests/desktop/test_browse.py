@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QFont, QWheelEvent
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QListView
 from pytestqt.qtbot import QtBot
 
@@ -25,7 +25,7 @@ from desktop.result_delegate import GRID_PAD, GRID_THUMB, GridDelegate, ResultDe
 from desktop.results_model import GroupHeading, ResultItem, ResultsModel
 from desktop.ui_state import UiState
 from tests.conftest import make_photo
-from tests.desktop.conftest import FONT_PX, WINDOW_SIZE, names, search
+from tests.desktop.conftest import names, open_window, search
 
 DATES = {  # file dates of the conftest library's notes and recording (photos carry theirs in EXIF)
     "notes/dentist.txt": datetime(2023, 3, 5, 9, 0),
@@ -60,18 +60,6 @@ def rows(model: ResultsModel) -> list[str]:
 def browse(qtbot: QtBot, window: MainWindow) -> None:
     with qtbot.waitSignal(window.results_shown, timeout=10000):
         assert window.browse()
-
-
-def open_window(qtbot: QtBot, lib: Library) -> MainWindow:
-    w = MainWindow(lib, auto_index=False, watch=False)
-    qtbot.addWidget(w)
-    font = QFont(w.font())
-    font.setPixelSize(FONT_PX)
-    w.setFont(font)
-    w.resize(*WINDOW_SIZE)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
 
 
 def result(name: str, year: int | None, matched: bool = True) -> ResultItem:

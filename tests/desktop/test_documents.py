@@ -20,8 +20,8 @@ from desktop.indexing_status import counts_text
 from desktop.main_window import MIN_SIZE, MainWindow
 from desktop.result_delegate import ROW_HEIGHT, badge_text, fit_location, location_text, marked_snippet_line
 from desktop.results_model import ResultItem
-from tests.conftest import FakeEncoders, make_note, make_photo
-from tests.desktop.conftest import make_pdf, names, open_window, search
+from tests.conftest import FakeEncoders, make_note, make_pdf, make_photo
+from tests.desktop.conftest import names, open_window, search
 
 PAGES = [
     "Dishwasher model DW-450. Installation guide. Read every step before you connect the water supply.",

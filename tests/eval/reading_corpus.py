@@ -31,6 +31,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from tests.conftest import write_gps
+
 QTYPES = ("photo_text", "doc_paraphrase", "doc_exact", "place")
 GROUPS = {"photo_text": "text in photos", "doc_paraphrase": "documents", "doc_exact": "documents",
           "place": "places"}
@@ -232,11 +234,7 @@ def _save_jpeg(img: Image.Image, path: Path, taken: datetime | None = None,
     if taken is not None:
         exif.get_ifd(0x8769)[36867] = taken.strftime("%Y:%m:%d %H:%M:%S")
     if gps is not None:
-        ifd = exif.get_ifd(0x8825)
-        for (ref, tag), value, sides in (((1, 2), gps[0], "NS"), ((3, 4), gps[1], "EW")):
-            ifd[ref] = sides[value < 0]
-            deg = abs(value)
-            ifd[tag] = (float(int(deg)), float(int(deg * 60 % 60)), round(deg * 3600 % 60, 4))
+        write_gps(exif, *gps)
     img.save(path, "JPEG", quality=90, exif=exif)
     return path
 

@@ -12,7 +12,7 @@ from PIL import Image
 from core.library import Library
 from core.search import Query
 from core.types import Kind
-from tests.conftest import FakeEncoders, FakeReader, make_note
+from tests.conftest import FakeEncoders, FakeReader, make_note, make_pdf
 
 PAGES = [
     "Dishwasher model DW-450. Installation guide. Read every step before you connect the water supply.",
@@ -21,19 +21,6 @@ PAGES = [
     "Cleaning the filter. Twist the filter anticlockwise, rinse it under the tap and put it back.",
 ]
 SCANNED = (235, 230, 220)
-
-
-def _pdf(path: Path, pages: list[str]) -> Path:
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.set_font("Helvetica", size=12)
-    for text in pages:
-        pdf.add_page()
-        pdf.multi_cell(0, 8, text)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pdf.output(str(path))
-    return path
 
 
 def _docx(path: Path) -> Path:
@@ -53,7 +40,7 @@ def _docx(path: Path) -> Path:
 @pytest.fixture
 def media(tmp_path: Path) -> Path:
     root = tmp_path / "library"
-    _pdf(root / "manuals" / "dishwasher.pdf", PAGES)
+    make_pdf(root / "manuals" / "dishwasher.pdf", PAGES)
     _docx(root / "club" / "allotment-rules.docx")
     (root / "web").mkdir(parents=True)
     (root / "web" / "recipe.html").write_text(
@@ -62,7 +49,7 @@ def media(tmp_path: Path) -> Path:
         "</body></html>", encoding="utf-8")
     (root / "scans").mkdir()
     Image.new("RGB", (850, 1100), SCANNED).save(root / "scans" / "letter.pdf", "PDF")  # a page with no text layer
-    (root / "manuals" / "broken.pdf").write_bytes(_pdf(root / "tmp.pdf", PAGES).read_bytes()[:900])
+    (root / "manuals" / "broken.pdf").write_bytes(make_pdf(root / "tmp.pdf", PAGES).read_bytes()[:900])
     (root / "tmp.pdf").unlink()
     make_note(root / "notes" / "shopping.md", "Buy lemons, flour and eggs.")
     return root

@@ -17,6 +17,7 @@ from PIL import Image
 from core.media import documents
 from core.media.documents import extract_document, render_pdf_page
 from core.types import Extracted, FileStat, Kind, MediaError
+from tests.conftest import make_pdf
 
 KIND = Kind.DOCUMENT
 
@@ -40,29 +41,6 @@ def text_of(ex: Extracted) -> str:
 
 
 # -- fixture makers -----------------------------------------------------------------------------------------
-
-
-def make_pdf(path: Path, pages: list[str], title: str | None = None, author: str | None = None,
-             labels: bool = False) -> Path:
-    """One page per string, in Helvetica (a core font: no font files needed); a blank line in a string is
-    a paragraph gap. ``labels``: the first page is numbered 'i', the others 1, 2, ..."""
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    if title:
-        pdf.set_title(title)
-    if author:
-        pdf.set_author(author)
-    pdf.set_font("Helvetica", size=11)
-    for i, text in enumerate(pages):
-        pdf.add_page()
-        if labels and i < 2:
-            pdf.set_page_label("r" if i == 0 else "D", label_start=1)
-        for para in text.split("\n\n"):
-            pdf.multi_cell(0, 5, para)
-            pdf.ln(6)
-    pdf.output(str(path))
-    return path
 
 
 def make_image_pdf(path: Path, pages: int = 1, size: tuple[int, int] = (1240, 1754)) -> Path:
