@@ -20,9 +20,8 @@ import logging
 import os
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,7 @@ from core.reading import READ_VERSION, read_pass
 from core.scanner import DEFAULT_EXCLUDES, content_hash, os_reason
 from core.types import Chunk, Extracted, FileStat, IndexSummary, Kind, MediaError, Passage, PauseSwitch
 from core.vectors import VectorIndex
-from core.work import Failed, Fresh, Gone, Reuse, Touch, Write
+from core.work import Failed, Fresh, Gone, LookAhead, Reuse, Touch, Write
 from core.writer import ProgressFn, Throttle, Writer
 
 log = logging.getLogger(__name__)
@@ -167,7 +166,7 @@ class Indexer:
         window = max(2 * self.photo_batch, 4 * self.decode_threads)
         try:
             with ThreadPoolExecutor(self.decode_threads, thread_name_prefix="trove-decode") as pool:
-                ahead = _LookAhead(pool, job, todo, window)
+                ahead = LookAhead(pool, job, todo, window)
                 while ahead:
                     while self.pause.is_set() and not self.cancel.is_set():  # a cancel also resumes
                         self.pause.wait_until_resumed(1.0)
@@ -296,37 +295,6 @@ class Indexer:
         pending = image is None or any(ch.visual_model != image.model_id for ch in chunks)
         return Write(item.stat, info.content_hash, info.date_ts, meta, info.thumbnail, pending, chunks, item.replaces,
                       "moved" if item.replaces else ("updated" if item.existed else "added"))
-
-
-class _LookAhead:
-    """Decode jobs submitted ahead of the encoder, at most ``size`` at a time, taken in order."""
-
-    def __init__(self, pool: ThreadPoolExecutor, job: Callable[..., object],
-                 todo: Iterable[tuple[FileStat, FileRow | None]], size: int) -> None:
-        self._pool, self._job, self._todo, self._size = pool, job, iter(todo), size
-        self._pending: deque[Future[object]] = deque()
-        self._fill()
-
-    def __bool__(self) -> bool:
-        return bool(self._pending)
-
-    def take(self) -> object:
-        """The oldest job's result (waiting for it), topping the window up."""
-        result = self._pending.popleft().result()
-        self._fill()
-        return result
-
-    def cancel(self) -> None:
-        for f in self._pending:
-            f.cancel()
-        self._pending.clear()
-
-    def _fill(self) -> None:
-        while len(self._pending) < self._size:
-            nxt = next(self._todo, None)
-            if nxt is None:
-                return
-            self._pending.append(self._pool.submit(self._job, nxt[0], nxt[1]))
 
 
 def _same_bytes(a: str, b: str) -> bool:

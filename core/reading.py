@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from core.catalog import Catalog, FileInfo
 from core.encoders import Encoders, return_memory
 from core.media.notes import split_passages
 from core.types import Chunk, MediaError, PauseSwitch
-from core.work import Amend
+from core.work import Amend, LookAhead
 from core.writer import Throttle, Writer
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def read_pass(todo: list[FileInfo], encoders: Encoders, catalog: Catalog, writer
     reader = encoders.reader
     found = 0
     with ThreadPoolExecutor(threads, thread_name_prefix="trove-read") as pool:
-        ahead = _Prefetch(pool, todo, 2 * threads, data_dir)
+        ahead = LookAhead(pool, _small, ((info, data_dir) for info in todo), 2 * threads)
         for i, info in enumerate(todo):
             while pause.is_set() and not cancel.is_set():
                 pause.wait_until_resumed(1.0)
@@ -139,35 +139,13 @@ def _text_of(lines: list[Any]) -> str:
     return text_of(lines)
 
 
-class _Prefetch:
-    """The gate's small decodes of the next photos, made in the pool while the reader works."""
-
-    def __init__(self, pool: ThreadPoolExecutor, todo: list[FileInfo], size: int, data_dir: Path) -> None:
-        self._pool, self._todo, self._size, self._data_dir = pool, todo, size, data_dir
-        self._pending: list[Future[Any]] = []
-        self._next = 0
-        self._fill()
-
-    def take(self) -> Any:
-        image = self._pending.pop(0).result()
-        self._fill()
-        return image
-
-    def cancel(self) -> None:
-        for f in self._pending:
-            f.cancel()
-
-    def _fill(self) -> None:
-        while len(self._pending) < self._size and self._next < len(self._todo):
-            info = self._todo[self._next]
-            self._next += 1
-            self._pending.append(self._pool.submit(_small, info, self._data_dir)
-                                 if not info.meta.get("scanned_pages") else _done(None))
-
-
 def _small(info: FileInfo, data_dir: Path) -> Any:
+    """The gate's image of a photo, decoded in the pool while the reader works (None for a scanned
+    document, whose pages are rendered one by one later, or a photo gone since)."""
     from core.media.photos import image_for_reading
 
+    if info.meta.get("scanned_pages"):
+        return None
     if info.thumbnail and (info.meta.get("make") or info.meta.get("model")):
         try:
             with Image.open(data_dir / info.thumbnail) as thumb:
@@ -179,10 +157,3 @@ def _small(info: FileInfo, data_dir: Path) -> Any:
     except (MediaError, OSError) as exc:  # gone or changed since: left for the next run
         log.debug("cannot decode %s for reading: %s", info.path, exc)
         return None
-
-
-def _done(value: Any) -> Future[Any]:
-    f: Future[Any] = Future()
-    f.set_result(value)
-    return f
-

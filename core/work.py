@@ -3,6 +3,9 @@ encoder stage hands the writer."""
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,3 +68,35 @@ class Amend:  # text read in an indexed photo or scanned pages: its chunks from 
     meta: dict[str, Any]
     from_ordinal: int
     chunks: list[Chunk]
+
+
+class LookAhead:
+    """Jobs submitted to ``pool`` ahead of the stage that takes their results, at most ``size`` at a time,
+    taken in order (the indexer's decodes, the reading pass's small decodes)."""
+
+    def __init__(self, pool: ThreadPoolExecutor, job: Callable[..., object],
+                 todo: Iterable[tuple[Any, Any]], size: int) -> None:
+        self._pool, self._job, self._todo, self._size = pool, job, iter(todo), size
+        self._pending: deque[Future[object]] = deque()
+        self._fill()
+
+    def __bool__(self) -> bool:
+        return bool(self._pending)
+
+    def take(self) -> object:
+        """The oldest job's result (waiting for it), topping the window up."""
+        result = self._pending.popleft().result()
+        self._fill()
+        return result
+
+    def cancel(self) -> None:
+        for f in self._pending:
+            f.cancel()
+        self._pending.clear()
+
+    def _fill(self) -> None:
+        while len(self._pending) < self._size:
+            nxt = next(self._todo, None)
+            if nxt is None:
+                return
+            self._pending.append(self._pool.submit(self._job, nxt[0], nxt[1]))

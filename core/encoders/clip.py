@@ -94,78 +94,63 @@ class ClipEncoder:
                 self._try_int8_text(forced=precision == "int8")
 
     def _try_int8(self, forced: bool) -> None:
-        """Quantise the image tower in place; keep it if forced, or if faithful and faster here (module
-        notes), else load the fp32 tower again. In place, so the two towers are never held at once (that
-        raised an index run's peak by 200 MB)."""
-        import time
-
+        """The image tower in int8 if forced, or if faithful and faster here (module notes)."""
         import torch
 
-        started = time.perf_counter()
-        probe = None
-        if not forced:
-            probe = torch.from_numpy(_probe_pixels(self.image_size))
-            with torch.inference_mode():
-                fp32, fp32_s = _timed(self.model.visual, probe)
-        try:
-            quantised = _quantised(self.model.visual)
-        except (RuntimeError, NotImplementedError, AssertionError) as exc:  # no quantised kernels here
-            log.info("int8 image encoder unavailable (%s); using fp32", exc)
-            return
-        if probe is not None:
-            with torch.inference_mode():
-                int8, int8_s = _timed(quantised, probe)
-            cosine = float((torch.nn.functional.normalize(fp32, dim=-1)
-                            * torch.nn.functional.normalize(int8, dim=-1)).sum(-1).min())
-            self.precision_check = {"min_cosine": round(cosine, 5), "speedup": round(fp32_s / int8_s, 3),
-                                    "trial_s": round(time.perf_counter() - started, 2)}
-            if cosine < INT8_MIN_COSINE or fp32_s < INT8_MIN_SPEEDUP * int8_s:
-                log.info("CLIP image encoder stays fp32 (int8 trial: %s)", self.precision_check)
-                self.model.visual = self._fresh_fp32().visual
-                return
-        self._visual = quantised
-        self.precision = "int8"
-        self.model.visual = None  # the int8 tower is the only one held; fp32_model() loads fp32 again if asked
-        from core.encoders import return_memory
-
-        return_memory()
-        log.info("CLIP image encoder runs int8 on the CPU (%s)", self.precision_check or "forced")
+        probe = None if forced else torch.from_numpy(_probe_pixels(self.image_size))
+        kept, self.precision_check = self._int8_trial(
+            "visual", lambda x: torch.nn.functional.normalize(self.model.visual(x), dim=-1), probe, "image")
+        if kept:
+            self._visual, self.model.visual = self.model.visual, None  # fp32_model() loads fp32 again if asked
+            self.precision = "int8"
 
     def _try_int8_text(self, forced: bool) -> None:
         """The same for the text tower's transformer (the Linear layers of its MLPs and attention outputs),
         judged on sentences of the sample library's notes; embeddings and projection stay fp32."""
-        import time
-
-        import torch
-
-        started = time.perf_counter()
         tokens = None
         if not forced:
             tokens = self.tokenizer(_probe_texts())
             tokens = tokens[:, :int((tokens != 0).sum(dim=1).max().item()) or 1]
-            with torch.inference_mode():
-                fp32, fp32_s = _timed(lambda t: encode_tokens(self.model, t), tokens)
-        try:
-            _quantised(self.model.transformer)
-        except (RuntimeError, NotImplementedError, AssertionError) as exc:
-            log.info("int8 text encoder unavailable (%s); using fp32", exc)
-            self.model.transformer = self._fresh_fp32().transformer
-            return
-        if tokens is not None:
-            with torch.inference_mode():
-                int8, int8_s = _timed(lambda t: encode_tokens(self.model, t), tokens)
-            cosine = float((fp32 * int8).sum(-1).min())
-            self.text_precision_check = {"min_cosine": round(cosine, 5), "speedup": round(fp32_s / int8_s, 3),
-                                         "trial_s": round(time.perf_counter() - started, 2)}
-            if cosine < INT8_MIN_COSINE or fp32_s < INT8_MIN_SPEEDUP * int8_s:
-                log.info("CLIP text encoder stays fp32 (int8 trial: %s)", self.text_precision_check)
-                self.model.transformer = self._fresh_fp32().transformer
-                return
-        self.text_precision = "int8"
+        kept, self.text_precision_check = self._int8_trial(
+            "transformer", lambda t: encode_tokens(self.model, t), tokens, "text")
+        if kept:
+            self.text_precision = "int8"
+
+    def _int8_trial(self, part: str, run: Any, probe: Any, what: str) -> tuple[bool, dict[str, float]]:
+        """Quantise ``self.model.<part>`` in place (the fp32 and int8 copies are never held together: that
+        raised an index run's peak by 200 MB) and, given a ``probe`` for ``run`` (normalised vectors of the
+        part as it is now), keep it only if faithful and faster; a rejected or failed part is loaded again
+        in fp32. Returns (kept, the trial's figures; empty when forced)."""
+        import time
+
+        import torch
+
         from core.encoders import return_memory
 
+        started = time.perf_counter()
+        if probe is not None:
+            with torch.inference_mode():
+                fp32, fp32_s = _timed(run, probe)
+        try:
+            _quantised(getattr(self.model, part))
+        except (RuntimeError, NotImplementedError, AssertionError) as exc:  # no quantised kernels here
+            log.info("int8 %s encoder unavailable (%s); using fp32", what, exc)
+            setattr(self.model, part, getattr(self._fresh_fp32(), part))
+            return False, {}
+        check: dict[str, float] = {}
+        if probe is not None:
+            with torch.inference_mode():
+                int8, int8_s = _timed(run, probe)
+            cosine = float((fp32 * int8).sum(-1).min())
+            check = {"min_cosine": round(cosine, 5), "speedup": round(fp32_s / int8_s, 3),
+                     "trial_s": round(time.perf_counter() - started, 2)}
+            if cosine < INT8_MIN_COSINE or fp32_s < INT8_MIN_SPEEDUP * int8_s:
+                log.info("CLIP %s encoder stays fp32 (int8 trial: %s)", what, check)
+                setattr(self.model, part, getattr(self._fresh_fp32(), part))
+                return False, check
         return_memory()
-        log.info("CLIP text encoder runs int8 on the CPU (%s)", self.text_precision_check or "forced")
+        log.info("CLIP %s encoder runs int8 on the CPU (%s)", what, check or "forced")
+        return True, check
 
     def fp32_model(self) -> Any:
         """The whole model in fp32 on the CPU (the ONNX export writes and checks the copies from it): this
