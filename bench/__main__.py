@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Iterator
 from typing import Any
 
-BENCHMARKS = ("indexing", "search", "rescan", "transcription", "startup", "gui", "ocr")
+BENCHMARKS = ("indexing", "search", "rescan", "transcription", "startup", "gui", "ocr", "million")
 
 
 def _environment() -> None:

@@ -123,7 +123,7 @@ class Library:
         vectors = VectorIndex(data_dir, encoders.visual_model_id, encoders.visual_dim, encoders.text_model_id,
                               encoders.text_dim)
         if vectors.open(catalog) and not catalog.read_only:
-            vectors.save(catalog, force=True)
+            vectors.save_rebuilt(catalog)
         child = None
         if isolated and injected is None:
             child = ChildIndexer(data_dir, PauseSwitch(), threading.Event(), device)
@@ -163,7 +163,7 @@ class Library:
             vectors = VectorIndex(self.data_dir, encoders.visual_model_id, encoders.visual_dim,
                                   encoders.text_model_id, encoders.text_dim)
             if vectors.open(self.catalog):
-                vectors.save(self.catalog, force=True)
+                vectors.save_rebuilt(self.catalog)
             self.clip, self.encoders, self.vectors = clip, encoders, vectors
             self.indexer.encoders, self.indexer.vectors = encoders, vectors  # same pause/cancel events
             self.query = self._query_encoders()
@@ -411,7 +411,7 @@ class Library:
                 # What the child saved at its end (or, if it stopped early, what the catalog holds now).
                 if self.vectors.open(follower):
                     with contextlib.suppress(LibraryBusy), index_lock(self.data_dir):  # else the runner saves
-                        self.vectors.save(follower, force=True)
+                        self.vectors.save_rebuilt(follower)
         finally:
             follower.close()
         if self.query.behind():  # the child wrote the ONNX copies: let go of torch's models here

@@ -145,8 +145,8 @@ class Writer(threading.Thread):
                         adds.extend(done[1])
         # Committed: now the in-memory vector index follows (a crash here only makes the cache stale).
         self.vectors.remove(removes)
-        for chunk_id, ch in adds:
-            self.vectors.add(chunk_id, ch.visual, ch.visual_model, ch.textvec, ch.text_model)
+        self.vectors.add_all([(chunk_id, ch.visual, ch.visual_model, ch.textvec, ch.text_model)
+                              for chunk_id, ch in adds])
         for key, n in counts.items():
             setattr(self.summary, key, getattr(self.summary, key) + n)
             if key != "removed":

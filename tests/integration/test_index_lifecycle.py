@@ -153,14 +153,14 @@ def test_vector_cache_rebuilds_when_stale_or_damaged(tmp_path: Path, encoders: F
         lib.add_root(root)
         lib.index()
         expected = paths(lib.search(Query(text="shed budget")).results)
-    saved = list(data.glob("vectors.*.npz"))
+    saved = list(data.glob("vectors.*.usearch"))
     assert len(saved) == 1
     saved[0].write_bytes(b"garbage" * 10)
     with Library.open(data, encoders=encoders) as lib:
         assert len(lib.vectors) == lib.catalog.chunk_count() > 0
         assert paths(lib.search(Query(text="shed budget")).results) == expected
-    saved = list(data.glob("vectors.*.npz"))
-    saved[0].rename(saved[0].with_name("vectors.stale.g0.npz"))
+    saved = list(data.glob("vectors.*.usearch"))
+    saved[0].rename(saved[0].with_name("vectors.stale.g0.usearch"))
     with Library.open(data, encoders=encoders) as lib:  # no file for this generation: rebuilt
         assert paths(lib.search(Query(text="shed budget")).results) == expected
 

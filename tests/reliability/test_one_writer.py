@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from usearch.index import Index
 
 from core.library import Library, Query
 from core.lock import index_lock
@@ -73,14 +74,17 @@ def indexed_cache(tmp_path: Path, n: int) -> tuple[Path, np.ndarray, np.ndarray]
     with Library.open(tmp_path / "data", encoders=FakeEncoders()) as lib:
         lib.add_root(notes(tmp_path / "lib", n))
         lib.index()
-    (cache,) = (tmp_path / "data").glob("vectors.*.npz")
-    with np.load(cache) as saved:
-        return cache, saved["keys"].copy(), saved["vectors"].copy()
+    (cache,) = (tmp_path / "data").glob("vectors.*.usearch")
+    saved = Index.restore(str(cache), view=False)
+    keys = np.sort(np.fromiter(saved.keys, dtype=np.uint64))
+    return cache, keys, np.asarray(saved.get(keys, dtype="f16"), dtype=np.float16)
 
 
 def rewrite(cache: Path, keys: np.ndarray, mat: np.ndarray) -> None:
-    with open(cache, "wb") as fh:
-        np.savez(fh, keys=keys, vectors=mat)
+    """Write another index over the cache file, as usearch writes one (same format, same size)."""
+    other = Index(ndim=mat.shape[1], metric="ip", dtype="f16")
+    other.add(keys, mat)
+    other.save(str(cache))
 
 
 def test_a_cache_whose_keys_disagree_with_the_catalog_is_rebuilt(tmp_path: Path) -> None:
@@ -88,7 +92,7 @@ def test_a_cache_whose_keys_disagree_with_the_catalog_is_rebuilt(tmp_path: Path)
     keys[:5] += 100_000  # same count, wrong chunks: what two racing runs could save
     rewrite(cache, keys, mat)
     with Library.open(tmp_path / "data", encoders=FakeEncoders()) as lib:
-        assert sorted(int(k) for k in lib.vectors._keys[: len(lib.vectors)]) == lib.catalog.chunk_ids().tolist()
+        assert lib.vectors.keys().tolist() == lib.catalog.chunk_ids().tolist()
         for i in range(20):
             hits = lib.search(Query(text=f"zq{i:03d}x", limit=1)).results
             assert hits and hits[0].path.endswith(f"note-{i:03d}.md")

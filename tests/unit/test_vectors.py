@@ -63,6 +63,6 @@ def test_above_the_exact_limit_the_graph_answers_with_high_recall(tmp_path: Path
     for q in unit_rows(rng, 30, 16):
         got = {k for k, _ in vi.search(q, 10)}
         recall.append(len(got & set(exact_top(truth, q, 10))) / 10)
-    assert vi._graph is not None and np.mean(recall) >= 0.9
+    assert vi.has_graph and np.mean(recall) >= 0.9
     vi.remove([1000])
     assert 1000 not in {k for k, _ in vi.search(truth[1000], 5)}
