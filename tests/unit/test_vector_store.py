@@ -108,6 +108,7 @@ def test_a_large_file_is_checked_in_the_background_and_rebuilt_when_damaged(
     raw[at:at + 64] = bytes(64)  # the vector's first 32 numbers zeroed: same size, other content
     cache.write_bytes(bytes(raw))
     monkeypatch.setattr(core.vectors, "VERIFY_INLINE_MAX", 0)  # every file counts as large
+    monkeypatch.setattr(core.vectors, "VERIFY_DELAY_S", 0.0)
     with Library.open(data, encoders=FakeEncoders()) as lib:
         for t in threading.enumerate():
             if t.name == "trove-vectors-check":
@@ -164,3 +165,51 @@ def test_a_key_added_twice_in_one_batch_keeps_the_last_vector(tmp_path: Path) ->
     vi.add_all([(7, np.ones(4), "v", None, "t"), (7, None, "v", np.ones(4), "t")])
     v = vi.vector(7)
     assert len(vi) == 1 and v is not None and np.all(v[:4] == 0) and np.allclose(v[4:], 0.5, atol=1e-3)
+
+
+def test_each_part_has_its_own_graph_file_and_a_damaged_one_is_rebuilt(tmp_path: Path) -> None:
+    data = indexed(tmp_path, 9)
+    fused = cache_file(data)
+    parts = {p.suffix: p for p in data.glob("vectors.*-graph")}
+    assert set(parts) == {".visual-graph", ".text-graph"}
+    enc = FakeEncoders()
+    for suffix, dim in ((".visual-graph", enc.visual_dim), (".text-graph", enc.text_dim)):
+        meta = Index.metadata(str(parts[suffix]))
+        assert meta is not None and meta["dimensions"] == dim and meta["count_present"] == 9
+    assert Index.metadata(str(fused))["dimensions"] == enc.visual_dim + enc.text_dim
+    raw = bytearray(parts[".text-graph"].read_bytes())
+    raw[-64:] = bytes(64)
+    parts[".text-graph"].write_bytes(bytes(raw))
+    with Library.open(data, encoders=FakeEncoders()) as lib:
+        assert all(finds(lib, i) for i in range(9))
+    assert Index.metadata(str(next(data.glob("vectors.*.text-graph"))))["count_present"] == 9
+
+
+def test_above_the_exact_limit_each_part_of_the_query_walks_its_own_graph(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fused vectors made of two independent clusterings; queries weighted as text, image and "more
+    like this" queries weight them. The graphs' answer must match exact search closely."""
+    monkeypatch.setattr(core.vectors, "EXACT_SEARCH_MAX", 100)
+    rng = np.random.default_rng(4)
+
+    def clustered(n: int, d: int) -> np.ndarray:
+        centres = rng.standard_normal((40, d))
+        m = centres[rng.integers(0, 40, n)] + rng.standard_normal((n, d)) / np.sqrt(d)
+        return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+    n, dv, dt = 4000, 24, 16
+    vis, txt = clustered(n, dv), clustered(n, dt)
+    vi = VectorIndex(tmp_path, "v", dv, "t", dt)
+    vi.add_many(np.arange(1, n + 1, dtype=np.uint64), np.hstack([vis, txt]))
+    full = np.hstack([vis, txt]).astype(np.float16).astype(np.float32)
+    for a, b in ((0.2, 1.0), (1.0, 0.3), (1.0, 1.0)):
+        recall = []
+        for q_v, q_t in zip(clustered(30, dv), clustered(30, dt), strict=True):
+            q = vi.query_vector(q_v, q_t, a, b)
+            truth = set((np.argsort(-(full @ q))[:10] + 1).tolist())
+            got = vi.search(q, 10)
+            assert got == sorted(got, key=lambda h: -h[1])
+            recall.append(len({k for k, _ in got} & truth) / 10)
+        assert np.mean(recall) >= 0.97, (a, b, np.mean(recall))
+    only_text = vi.query_vector(None, txt[0], 0.0, 1.0)  # one part of the query empty: one walk
+    assert vi.search(only_text, 1)[0][0] == 1
