@@ -139,7 +139,7 @@ class _Bar:
         if p.phase == "scanning":
             line = f"scanning… (device {p.device})"
         elif p.phase == "preparing":
-            line = "preparing fast search: writing ONNX copies of the text models (once per model)…"
+            line = "preparing fast search and indexing: writing ONNX copies of the models (once per model)…"
         elif p.phase == "reading":
             line = f"reading the text in photos and scanned pages: {p.done}/{p.total}"
         elif p.phase in ("indexing", "saving"):

@@ -26,7 +26,7 @@ class Environment:
     clip_weights: str | None = None  # TROVE_CLIP_WEIGHTS: a checkpoint file, or "random" (tests, benchmarks)
     max_image_megapixels: float = DEFAULT_MAX_IMAGE_MEGAPIXELS  # TROVE_MAX_IMAGE_MEGAPIXELS: larger images are refused
     no_network: bool = False  # TROVE_NO_NETWORK=1: even `trove models fetch` does not download
-    clip_precision: str = "auto"  # TROVE_CLIP_PRECISION: auto, fp32 or int8 for CLIP's image tower on the CPU
+    clip_precision: str = "auto"  # TROVE_CLIP_PRECISION: auto, fp32 or int8 for CLIP's towers on the CPU (torch or onnxruntime)
 
 
 VARIABLES = {

@@ -47,7 +47,10 @@ def probe_device(preference: str = "auto") -> DeviceChoice:
 
 
 def confirm_device(choice: DeviceChoice) -> DeviceChoice:
-    """Check ``choice`` with torch (imported by now: a model is being loaded)."""
+    """Check a GPU ``choice`` with torch (a model is being loaded); the CPU needs no check, and an index
+    run on onnxruntime never imports torch (core.encoders.onnx_index)."""
+    if choice.name == "cpu":
+        return choice
     import torch
 
     if choice.name == "cuda" and not torch.cuda.is_available():

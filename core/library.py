@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from core.catalog import Catalog, sqlite_code
 from core.config import default_data_dir, environment
-from core.device import DeviceChoice, confirm_device, probe_device
+from core.device import DeviceChoice, confirm_device, cpu_threads, probe_device
 from core.encoders import Encoders, return_memory
 from core.encoders.query import QueryEncoders
 from core.indexer import Indexer, IndexSummary, ProgressFn
@@ -119,7 +119,7 @@ class Library:
         choice = probe_device(device)
         injected = encoders
         if encoders is None:
-            encoders = default_encoders(clip, choice)
+            encoders = default_encoders(clip, choice, _query_models_dir(data_dir))
         vectors = VectorIndex(data_dir, encoders.visual_model_id, encoders.visual_dim, encoders.text_model_id,
                               encoders.text_dim)
         if vectors.open(catalog) and not catalog.read_only:
@@ -159,7 +159,7 @@ class Library:
         for visual encoding, which the next ``index()`` does; meanwhile the old vectors keep answering."""
         with self._index_lock:
             clip = self.models.clip()
-            encoders = encoders or default_encoders(clip, self.device)
+            encoders = encoders or default_encoders(clip, self.device, self.query_models_dir)
             vectors = VectorIndex(self.data_dir, encoders.visual_model_id, encoders.visual_dim,
                                   encoders.text_model_id, encoders.text_dim)
             if vectors.open(self.catalog):
@@ -186,49 +186,40 @@ class Library:
 
     @property
     def query_models_dir(self) -> Path:
-        return self.data_dir / "models" / "query"
+        return _query_models_dir(self.data_dir)
 
     def prepare_query_models(self, progress: ProgressFn | None = None) -> None:
         """Write ONNX copies of the query encoders, so queries run without torch (see
         ``core.encoders.onnx_export``). Once per model; the index run calls it. Never fails a run.
         ``progress`` hears a "preparing" phase when there is a copy to write."""
+        from core import copies
         from core.encoders import onnx_export as ox
 
         root = self.query_models_dir
-        wanted = ox.query_copy_keys(self.encoders.text_model_id, self.encoders.visual_model_id)
-        todo = [(k, kind) for k, kind in wanted if not ox.is_exported(root, k) and not ox.has_failed(root, k)]
+        todo = copies.missing(root, self.encoders.text_model_id, self.encoders.visual_model_id)
         if todo and progress is not None:
             progress(Progress("preparing", 0, 0, 0.0, None, self.encoders.device))
-        for key, kind in todo:
-            try:
-                done = self._export_copy(kind, root)
-                if done is None:
-                    ox.mark_failed(root, key, "the copy did not match torch")
-                elif done == root:  # not a model this can copy (tests' fakes): do not load it again for this
-                    ox.mark_failed(root, key, "not a model Trove makes copies of")
-            except Exception as exc:  # an exporter that fails leaves queries on torch; say so once
-                log.warning("could not write the ONNX query copy of %s; queries use torch (slower to start)",
-                            key, exc_info=True)
-                ox.mark_failed(root, key, f"{type(exc).__name__}: {exc}")
-        ox.remove_others(root, [k for k, _kind in wanted])
+        copies.write(self.encoders, root, todo)
+        ox.remove_others(root, [k for k, _kind in ox.query_copy_keys(self.encoders.text_model_id,
+                                                                     self.encoders.visual_model_id)])
         if todo:
             self.query = self._query_encoders()
 
-    def _export_copy(self, kind: str, root: Path) -> Path | None:
-        """One copy; ``root`` (nothing to write) when the encoder is not a real model (tests' fakes)."""
-        from core.encoders import onnx_export as ox
+    def _copies_first(self, progress: ProgressFn | None) -> None:
+        """Before a first index run on the CPU: write the ONNX copies in a process of their own, so this run
+        indexes on onnxruntime and never imports torch (``core.copies``). Only for the default models
+        that have not loaded yet; elsewhere the run's end writes them, as ``prepare_query_models`` does."""
+        from core import copies
 
-        if kind == "sentence":
-            from core.encoders.text import SentenceEncoder
-
-            text = self.encoders.text
-            return ox.export_sentence_encoder(text, root) if isinstance(text, SentenceEncoder) else root
-        from core.encoders.clip import ClipEncoder
-
-        image = self.encoders.image
-        if not isinstance(image, ClipEncoder):
-            return root
-        return ox.export_clip_text(image, root) if kind == "clip-text" else ox.export_clip_visual(image, root)
+        if (not self._default_models or self.encoders.device != "cpu"
+                or any(self.encoders.loaded(n) for n in ("text", "image"))):
+            return
+        root = self.query_models_dir
+        if not copies.missing(root, self.encoders.text_model_id, self.encoders.visual_model_id):
+            return
+        if progress is not None:
+            progress(Progress("preparing", 0, 0, 0.0, None, self.encoders.device))
+        copies.write_in_child(self.data_dir, root, self.indexer.cancel)
 
     def release_image_model(self) -> None:
         """Let go of CLIP's visual tower for queries (the app calls this a while after an image query)."""
@@ -393,8 +384,13 @@ class Library:
             elif progress is not None:
                 progress(p)
 
+        if query_copies:  # benchmarks time the indexing alone
+            self.indexer.cancel.clear()  # a cancel stops the run it was meant for, not this one
+            self._copies_first(progress)
+            if self.indexer.cancel.is_set():
+                return IndexSummary(device=self.encoders.device, cancelled=True)
         summary = self.indexer.run(scopes, hold_done, retry_failed, roots)
-        if not summary.cancelled and query_copies:  # benchmarks time the indexing alone
+        if not summary.cancelled and query_copies:
             self.prepare_query_models(progress)
         if progress is not None:
             for p in held:
@@ -488,6 +484,11 @@ class Library:
         }
 
 
+def _query_models_dir(data_dir: Path) -> Path:
+    """Where the ONNX copies of the encoders live (queries, and index runs on the CPU, use them)."""
+    return data_dir / "models" / "query"
+
+
 def _readable_roots(path: Path) -> list[str]:
     """The library folders a (possibly damaged) catalog recorded, as far as they can be read."""
     try:
@@ -533,12 +534,22 @@ def _read_settings(catalog: Catalog) -> Settings:
                     catalog.get_setting("follow_links_out") == "1", catalog.get_setting("read_text", "1") != "0")
 
 
-def default_encoders(clip: ClipWeights, device: DeviceChoice | str) -> Encoders:
+def default_encoders(clip: ClipWeights, device: DeviceChoice | str, copies: Path | None = None) -> Encoders:
     """The real models, each loaded on first use, on the device ``device`` names (a choice, or a
-    preference such as "cpu" or "auto") once torch confirms it."""
+    preference such as "cpu" or "auto") once torch confirms it. ``copies``: the library's ONNX copies
+    (``Library.query_models_dir``); on the CPU an encoder whose copies are there runs on onnxruntime
+    (``core.encoders.onnx_index``: no torch), any other on torch."""
     choice = device if isinstance(device, DeviceChoice) else probe_device(device)
 
     def text() -> Any:
+        from core.encoders.text import MODEL_ID
+
+        if copies is not None and encoders.device == "cpu":
+            from core.encoders.onnx_index import sentence_encoder
+
+            onnx = sentence_encoder(copies, MODEL_ID, cpu_threads())
+            if onnx is not None:
+                return onnx
         from core.encoders.text import SentenceEncoder
 
         return SentenceEncoder(encoders.device)
@@ -546,10 +557,17 @@ def default_encoders(clip: ClipWeights, device: DeviceChoice | str) -> Encoders:
     def image() -> Any:
         if clip.weights is None:
             return None
+        assert clip.model_id is not None
+        precision = environment().clip_precision
+        if copies is not None and encoders.device == "cpu":
+            from core.encoders.onnx_index import clip_encoder
+
+            onnx = clip_encoder(copies, clip.model_id, precision, cpu_threads())
+            if onnx is not None:
+                return onnx
         from core.encoders.clip import ClipEncoder
 
-        assert clip.model_id is not None
-        return ClipEncoder(clip.arch, clip.weights, clip.model_id, encoders.device, environment().clip_precision)
+        return ClipEncoder(clip.arch, clip.weights, clip.model_id, encoders.device, precision)
 
     def speech() -> Any:
         from core.encoders.speech import WhisperTranscriber

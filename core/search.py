@@ -282,9 +282,10 @@ class Searcher:
         if _lists_all(q, qv) and not hits:
             for file_id, chunk_id in self.catalog.newest_passing(flt, q.limit):
                 hits[chunk_id] = _Hit(chunk_id, file_id)
-        for h in hits.values():
-            vec = self.vectors.vector(h.chunk_id)
-            if vec is None:
+        held = list(hits.values())
+        mats, present = self.vectors.vectors([h.chunk_id for h in held])  # one lookup for all candidates
+        for h, vec, ok in zip(held, mats, present, strict=True):
+            if not ok:
                 continue
             d = self.vectors.visual_dim
             if qvec is not None and h.fused == float("-inf"):

@@ -596,6 +596,11 @@ class VectorIndex:
         out[~ok] = -np.inf
         return out
 
+    def vectors(self, keys: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(float32 vectors, which are present) for ``keys``, in order, in one lookup."""
+        with self._lock:
+            return self._vectors(list(keys))
+
     def vector(self, key: int) -> np.ndarray | None:
         with self._lock:
             mat, ok = self._vectors([key])

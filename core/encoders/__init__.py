@@ -11,7 +11,8 @@ import numpy as np
 
 from core.types import Segment
 
-__all__ = ["Encoders", "ImageEncoder", "Segment", "TextEncoder", "TextReader", "Transcriber", "return_memory"]
+__all__ = ["Encoders", "ImageEncoder", "Segment", "TextEncoder", "TextReader", "Transcriber", "exit_with_parent",
+           "return_memory"]
 
 
 class ImageEncoder(Protocol):
@@ -132,3 +133,20 @@ def return_memory() -> None:
     gc.collect()
     with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to ask
         ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def exit_with_parent() -> None:
+    """In a child process that only works for its parent (writing the ONNX copies, the int8 trial): stop at
+    once when the parent goes (an index run cancelled and ended, or killed), rather than work on for nobody."""
+    import os
+    import time
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(3)
+
+    threading.Thread(target=watch, name="trove-parent-watch", daemon=True).start()

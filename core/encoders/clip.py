@@ -11,6 +11,10 @@ gets the same trial on sentences of the sample library's notes (measured: 1.6x, 
 The vectors are interchangeable with fp32 ones at that cosine, so they carry the same model id and a
 library may hold both; the ONNX query copies are always written and checked from fp32 weights.
 ``TROVE_CLIP_PRECISION`` (auto, fp32, int8) overrides the choice; GPUs run fp16 as before.
+
+On the CPU, once the library's ONNX copies exist, index runs use those on onnxruntime instead, with an
+int8 trial of their own made once (``core.encoders.onnx_index``, ``core.encoders.onnx_int8``): this
+encoder then serves GPUs, and CPU runs whose copies are missing or damaged.
 """
 
 from __future__ import annotations
@@ -97,7 +101,9 @@ class ClipEncoder:
         """The image tower in int8 if forced, or if faithful and faster here (module notes)."""
         import torch
 
-        probe = None if forced else torch.from_numpy(_probe_pixels(self.image_size))
+        from core.encoders.probes import probe_pixels
+
+        probe = None if forced else torch.from_numpy(probe_pixels(self.image_size))
         kept, self.precision_check = self._int8_trial(
             "visual", lambda x: torch.nn.functional.normalize(self.model.visual(x), dim=-1), probe, "image")
         if kept:
@@ -107,9 +113,11 @@ class ClipEncoder:
     def _try_int8_text(self, forced: bool) -> None:
         """The same for the text tower's transformer (the Linear layers of its MLPs and attention outputs),
         judged on sentences of the sample library's notes; embeddings and projection stay fp32."""
+        from core.encoders.probes import probe_texts
+
         tokens = None
         if not forced:
-            tokens = self.tokenizer(_probe_texts())
+            tokens = self.tokenizer(probe_texts())
             tokens = tokens[:, :int((tokens != 0).sum(dim=1).max().item()) or 1]
         kept, self.text_precision_check = self._int8_trial(
             "transformer", lambda t: encode_tokens(self.model, t), tokens, "text")
@@ -219,43 +227,6 @@ def _timed(visual: Any, probe: Any) -> tuple[Any, float]:
         out = visual(probe)
         best = min(best, time.perf_counter() - t0)
     return out, best
-
-
-def _probe_texts() -> list[str]:
-    """Sentences of the sample library's notes for the text tower's int8 trial (a few fixed ones if the
-    sample library is not installed)."""
-    from resources import sample_library
-
-    out: list[str] = []
-    for p in sorted(sample_library().glob("notes/*")):
-        try:
-            out += [line.strip("#-* ") for line in p.read_text(encoding="utf-8", errors="replace").splitlines()
-                    if len(line.strip()) > 20]
-        except OSError:
-            continue
-    return out[:16] or ["a photo of a dog on the beach", "notes from the garden shed meeting",
-                        "the boiler shows a red light", "call the dentist on Tuesday morning"]
-
-
-def _probe_pixels(size: int) -> np.ndarray:
-    """The sample library's photos, preprocessed: real pictures for the int8 trial (generated patterns if
-    the sample library is not installed)."""
-    from resources import sample_library
-
-    paths = sorted(sample_library().glob("photos/*/*.jpg"))[:6]
-    images = []
-    for p in paths:
-        try:
-            with Image.open(p) as img:
-                images.append(preprocess(img, size))
-        except OSError:
-            continue
-    if len(images) < 2:
-        rng = np.random.default_rng(0)
-        grad = np.linspace(0, 1, size, dtype=np.float32)
-        images = [np.stack([grad[None, :] * (i + 1) / 6 + rng.normal(0, 0.1, (size, size)).astype(np.float32)] * 3)
-                  for i in range(6)]
-    return np.stack(images).astype(np.float32)
 
 
 def _encode_text_trimmed(model: Any, tokens: Any) -> Any:

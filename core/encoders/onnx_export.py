@@ -2,10 +2,12 @@
 
 Importing torch (the CUDA build pip installs on x86_64) takes about 1.8 s and 0.9 GB of resident memory
 on a 2-core machine; importing open_clip and sentence-transformers on top brings a cold text query to
-about 8 s and 1.8 GB. A query only needs two small forward passes, so after an index run (which has the
-torch models loaded anyway) the library writes each text tower as an ONNX graph with its tokenizer in
-the form the ``tokenizers`` package reads, and ``core.encoders.onnx_query`` runs them with onnxruntime
-(already installed: faster-whisper depends on it).
+about 8 s and 1.8 GB. A query only needs two small forward passes, so the library writes each text tower
+as an ONNX graph with its tokenizer in the form the ``tokenizers`` package reads, and
+``core.encoders.onnx_query`` runs them with onnxruntime (already installed: faster-whisper depends on it).
+They are written once per model (``core.copies``): before a library's first index run on the CPU, in a
+process of their own, so that run and every later one index on them too (``core.encoders.onnx_index``);
+on a GPU, after the run, from the torch models it loaded.
 
 A copy is only kept when it gives the same vectors as torch on probe texts (cosine >= ``MIN_COSINE``)
 and, for CLIP, the same token ids as open_clip's tokenizer. It is written into a temporary folder and

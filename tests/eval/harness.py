@@ -93,8 +93,20 @@ WHISPER_SEED = 0
 
 
 def eval_encoders(data_dir: Path, device: str) -> Encoders:
-    """The default encoders, wrapped: query encodings and transcripts memoised, Whisper seeded."""
-    base = default_encoders(ModelStore(data_dir).clip(), device)
+    """The default encoders, wrapped: query encodings and transcripts memoised, Whisper seeded. On the CPU
+    the corpus is indexed as a library's first index run indexes it: the ONNX copies are written first (in
+    a child process) and the encoders run on them (onnxruntime, CLIP int8 where chosen);
+    ``TROVE_EVAL_INDEX=torch`` indexes on torch instead, to compare."""
+    copies = None
+    if device == "cpu" and os.environ.get("TROVE_EVAL_INDEX", "onnx") != "torch":
+        import threading
+
+        from core import copies as copy_writer
+
+        copies = data_dir / "models" / "query"
+        if not copy_writer.write_in_child(data_dir, copies, threading.Event()):
+            raise RuntimeError("could not write the ONNX copies for the eval; see the log")
+    base = default_encoders(ModelStore(data_dir).clip(), device, copies)
 
     def image() -> Any:
         inner = base.image

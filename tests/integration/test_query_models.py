@@ -15,7 +15,8 @@ import pytest
 from core.encoders import onnx_export as ox
 from core.encoders.onnx_query import OnnxClipText, OnnxSentenceEncoder
 from core.encoders.query import QueryEncoders
-from core.library import Library
+from core.library import Library, default_encoders
+from core.models import ModelStore
 from core.search import Query
 from tests.eval.corpus import NOTES
 
@@ -36,7 +37,9 @@ def lib(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
     mp.setenv("TROVE_CLIP_WEIGHTS", "random")
     mp.setenv("TROVE_CLIP_PRECISION", "int8")  # the image tower the indexer runs is int8: the copy is still fp32's
     tmp = tmp_path_factory.mktemp("query-models")
-    library = Library.open(tmp / "data", device="cpu")
+    # Torch's encoders, handed in: the copies are written at the run's end from the models it loaded (a
+    # library's first run with the default models writes them before, in a child: test_onnx_index.py).
+    library = Library.open(tmp / "data", encoders=default_encoders(ModelStore(tmp / "data").clip(), "cpu"))
     library.add_root(shutil.copytree(SAMPLE, tmp / "library"))
     library.index()
     yield library

@@ -37,14 +37,15 @@ def test_image_vectors_are_unit_and_deterministic(clip: ClipEncoder) -> None:
 def test_int8_image_tower_is_faithful_to_fp32(auto: ClipEncoder) -> None:
     """The int8 image tower (forced) gives vectors within the cosine the automatic choice requires, on
     random pixels as well as on the photos the choice is made on."""
-    from core.encoders.clip import INT8_MIN_COSINE, _probe_pixels
+    from core.encoders.clip import INT8_MIN_COSINE
+    from core.encoders.probes import probe_pixels
 
     int8 = ClipEncoder("ViT-S-32-alt", "random", "test", "cpu", precision="int8")
     assert int8.precision == "int8" and auto.precision in ("fp32", "int8")
     fp32 = ClipEncoder("ViT-S-32-alt", "random", "test", "cpu", precision="fp32")
     assert fp32.precision == "fp32" and fp32.precision_check == {}
     rng = np.random.default_rng(1)
-    for pixels in (_probe_pixels(int8.image_size), rng.standard_normal((3, 3, 224, 224)).astype(np.float32)):
+    for pixels in (probe_pixels(int8.image_size), rng.standard_normal((3, 3, 224, 224)).astype(np.float32)):
         a, b = fp32.encode_images(pixels), int8.encode_images(pixels)
         assert np.allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-5)
         assert (a * b).sum(axis=1).min() >= INT8_MIN_COSINE
@@ -58,11 +59,12 @@ def test_the_automatic_choice_measures_and_says_why(auto: ClipEncoder) -> None:
 
 
 def test_int8_text_tower_is_faithful_to_fp32(clip: ClipEncoder) -> None:
-    from core.encoders.clip import INT8_MIN_COSINE, _probe_texts
+    from core.encoders.clip import INT8_MIN_COSINE
+    from core.encoders.probes import probe_texts
 
     int8 = ClipEncoder("ViT-S-32-alt", "random", "test", "cpu", precision="int8")
     assert int8.text_precision == "int8" and clip.text_precision == "fp32"
-    texts = [*_probe_texts(), "a cat", "", "Zoë's café receipt €12.50", "x" * 400]
+    texts = [*probe_texts(), "a cat", "", "Zoë's café receipt €12.50", "x" * 400]
     a, b = clip.encode_texts(texts), int8.encode_texts(texts)
     assert np.allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-5)
     assert (a * b).sum(axis=1).min() >= INT8_MIN_COSINE
