@@ -60,7 +60,7 @@ EXACT_SEARCH_MAX = 100_000  # up to here brute force is fast enough and exact; a
 SAVE_REBUILT_MAX = 20_000  # a rebuild of up to this many vectors is saved (graph and all) at once
 VERIFY_INLINE_MAX = 64 << 20  # bytes of index files checked before use (about 20k vectors, < 0.1 s)
 VERIFY_DELAY_S = 15.0  # larger ones are checked this long after open, at the lowest priority
-CHECKSUM_SETTING = "vectors_checksum"  # "<generation>:<size>:<crc32>" of the file the last saver wrote
+CHECKSUM_SETTING = "vectors_checksum"  # "<generation>" and ":<size>:<crc32>" of each file the last saver wrote
 SUFFIX = "usearch"
 # HNSW parameters (bench/search.py, bench/million.py): expansion_add 64 builds 3.7x faster than 128
 CONNECTIVITY, EXPANSION_ADD, EXPANSION_SEARCH = 16, 64, 128
@@ -368,8 +368,7 @@ class VectorIndex:
         gone = np.setdiff1d(have, ids, assume_unique=True)
         new = np.setdiff1d(ids, have, assume_unique=True)
         with self._lock:
-            for key in gone.tolist():
-                self._drop(int(key))
+            self._drop(gone)
         for key, visual, visual_model, textvec, text_model in catalog.vectors_of(new.tolist()):
             vec = self._fuse_row(visual, visual_model, textvec, text_model).astype(np.float16)
             with self._lock:
@@ -487,30 +486,21 @@ class VectorIndex:
 
     def remove(self, keys: Iterable[int]) -> None:
         with self._lock:
-            gone = [int(k) for k in keys]
-            if not gone:
-                return
-            if self._base is None or self._base.mapped:
-                for key in gone:
-                    self._drop(key)
-                return
-            store = self._writable()
-            arr = np.array(gone, dtype=np.uint64)
-            store.remove(arr[store.present(arr)])
+            self._drop(np.fromiter((int(k) for k in keys), dtype=np.uint64))
 
     def _hide(self, key: int) -> None:
         """A key of the mapped files no longer answers from them (the lock is held)."""
         if key not in self._hidden and self._base is not None and self._base_count and self._base.fused.contains(key):
             self._hidden.add(key)
 
-    def _drop(self, key: int) -> None:
-        """Remove without loading the mapped files (the lock is held)."""
-        self._flat.remove(key)
-        if self._mapped:
-            self._hide(key)
-        elif self._base is not None:
-            arr = np.array([key], dtype=np.uint64)
-            self._base.remove(arr[self._base.present(arr)])
+    def _drop(self, keys: np.ndarray) -> None:
+        """Remove, without loading the mapped files: those keys are hidden instead (the lock is held)."""
+        for key in keys.tolist():
+            self._flat.remove(key)
+            if self._mapped:
+                self._hide(key)
+        if len(keys) and self._base is not None and not self._mapped:
+            self._base.remove(keys[self._base.present(keys)])
 
     # -- search -------------------------------------------------------------------------------------
     def query_vector(self, visual_q: np.ndarray | None, text_q: np.ndarray | None, visual_weight: float,
@@ -568,40 +558,35 @@ class VectorIndex:
         order = np.argsort(-scores)[:want]
         return list(zip(keys[order].tolist(), scores[order].tolist(), strict=True))
 
-    def _vectors(self, keys: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-        """(float32 vectors, which are present) for ``keys``, in order (the lock is held)."""
+    def vectors(self, keys: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(float32 vectors, which are present) for ``keys``, in order, in one lookup."""
+        keys = list(keys)
         out = np.zeros((len(keys), self.ndim), dtype=np.float32)
         ok = np.zeros(len(keys), dtype=bool)
         rest: list[int] = []
-        for i, key in enumerate(keys):
-            row = self._flat.row.get(key)
-            if row is not None:
-                out[i], ok[i] = self._flat.mat[row], True
-            elif key not in self._hidden:
-                rest.append(i)
-        if rest and self._base is not None and self._base_count:
-            arr = np.array([keys[i] for i in rest], dtype=np.uint64)
-            present = self._base.present(arr)
-            if present.any():  # usearch's get gives garbage for a missing key: ask only for present ones
-                idx = np.array(rest)[present]
-                out[idx] = self._base.get(arr[present], self.ndim)
-                ok[idx] = True
+        with self._lock:
+            for i, key in enumerate(keys):
+                row = self._flat.row.get(key)
+                if row is not None:
+                    out[i], ok[i] = self._flat.mat[row], True
+                elif key not in self._hidden:
+                    rest.append(i)
+            if rest and self._base is not None and self._base_count:
+                arr = np.array([keys[i] for i in rest], dtype=np.uint64)
+                present = self._base.present(arr)
+                if present.any():  # usearch's get gives garbage for a missing key: ask only for present ones
+                    idx = np.array(rest)[present]
+                    out[idx] = self._base.get(arr[present], self.ndim)
+                    ok[idx] = True
         return out, ok
 
     def score(self, query: np.ndarray, keys: Sequence[int]) -> np.ndarray:
         """Exact scores of ``query`` against the given chunks (for filtered search); -inf where missing."""
-        with self._lock:
-            mat, ok = self._vectors(list(keys))
+        mat, ok = self.vectors(keys)
         out = mat @ query.astype(np.float32)
         out[~ok] = -np.inf
         return out
 
-    def vectors(self, keys: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-        """(float32 vectors, which are present) for ``keys``, in order, in one lookup."""
-        with self._lock:
-            return self._vectors(list(keys))
-
     def vector(self, key: int) -> np.ndarray | None:
-        with self._lock:
-            mat, ok = self._vectors([key])
+        mat, ok = self.vectors([key])
         return mat[0] if ok[0] else None
