@@ -130,15 +130,11 @@ def warm_up(lib: Any, batch: int = 16) -> None:
 def machine() -> dict[str, Any]:
     import torch
 
-    cpu_model = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu_model = line.split(":", 1)[1].strip()
-                break
+    from core.device import cpu_model
+
     return {
         "processor": platform.processor() or platform.machine(),
-        "cpu_model": cpu_model,
+        "cpu_model": cpu_model(),
         "cpu_count": os.cpu_count(),
         "affinity_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "torch_threads": torch.get_num_threads(),

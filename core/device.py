@@ -71,6 +71,17 @@ def cpu_threads() -> int:
         return os.cpu_count() or 1
 
 
+def cpu_model() -> str:
+    """The processor's model name from /proc/cpuinfo ("" where there is none: not Linux, or no such line)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
+
+
 def nvidia_gpu_name() -> str | None:
     """The first NVIDIA GPU's name when its driver is loaded (Linux), else None."""
     gpus = Path("/proc/driver/nvidia/gpus")

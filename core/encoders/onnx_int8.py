@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from core.device import cpu_model
 from core.encoders.clip import INT8_MIN_COSINE, INT8_MIN_SPEEDUP
 from core.encoders.onnx_export import MANIFEST
 from core.encoders.onnx_query import MODEL
@@ -121,13 +122,7 @@ def forget(folder: Path) -> None:
 
 def machine(threads: int) -> str:
     """What a decision depends on besides onnxruntime: the processor and the threads it was timed with."""
-    model = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{platform.machine()} {model or platform.processor()} x{threads}".strip()
+    return f"{platform.machine()} {cpu_model() or platform.processor()} x{threads}".strip()
 
 
 def _ort_version() -> str:
