@@ -207,6 +207,7 @@ class _HashedWords:
 
 def rescan(count: int) -> dict[str, Any]:
     from bench.media import write_notes
+    from bench.rescan import first_index, rescan_once
     from core.encoders import Encoders
     from core.library import Library
     from core.scanner import scan
@@ -224,19 +225,11 @@ def rescan(count: int) -> dict[str, Any]:
         with Library.open(tmp / "data", encoders=encoders) as lib:
             lib.add_root(notes)
             say("million: first index of %d notes (hashed words, no real model)", count)
-            t0 = time.perf_counter()
-            first = lib.index(query_copies=False)
-            index_s = time.perf_counter() - t0
-            if first.added != count:
-                raise RuntimeError(f"first index added {first.added} of {count} notes ({first.failed} failed)")
+            index_s = first_index(lib, count)
         runs = []
         for i in range(3):
             with Library.open(tmp / "data", encoders=encoders) as lib:  # as `trove index` does: a fresh open
-                t0 = time.perf_counter()
-                again = lib.index(query_copies=False)
-                runs.append(time.perf_counter() - t0)
-                if again.unchanged != count or again.added or again.updated or again.removed or again.failed:
-                    raise RuntimeError(f"rescan {i + 1} did not find every file unchanged: {again.to_json()}")
+                runs.append(rescan_once(lib, count, i + 1))
                 say("million: rescan %d of %d files: %.2f s", i + 1, count, runs[-1])
         with Library.open(tmp / "data", encoders=encoders) as lib:
             t0 = time.perf_counter()

@@ -22,6 +22,26 @@ FOLDERS = 100
 RESCANS = 3
 
 
+def first_index(lib: Any, count: int) -> float:
+    """Seconds of ``lib.index()`` over ``count`` new notes; raises unless every one was added."""
+    t0 = time.perf_counter()
+    first = lib.index(query_copies=False)
+    seconds = time.perf_counter() - t0
+    if first.added != count:
+        raise RuntimeError(f"first index added {first.added} of {count} notes ({first.failed} failed)")
+    return seconds
+
+
+def rescan_once(lib: Any, count: int, attempt: int) -> float:
+    """Seconds of ``lib.index()`` over ``count`` unchanged files; raises unless every one came out unchanged."""
+    t0 = time.perf_counter()
+    again = lib.index(query_copies=False)
+    seconds = time.perf_counter() - t0
+    if again.unchanged != count or again.added or again.updated or again.removed or again.failed:
+        raise RuntimeError(f"rescan {attempt} did not find every file unchanged: {again.to_json()}")
+    return seconds
+
+
 def run(quick: bool = False) -> dict[str, Any]:
     from core.scanner import scan
 
@@ -35,18 +55,10 @@ def run(quick: bool = False) -> dict[str, Any]:
             warm_up(lib)
             root = lib.add_root(notes)
             say("rescan: first index of %d notes (real models)", count)
-            t0 = time.perf_counter()
-            first = lib.index(query_copies=False)
-            index_s = time.perf_counter() - t0
-            if first.added != count:
-                raise RuntimeError(f"first index added {first.added} of {count} notes ({first.failed} failed)")
+            index_s = first_index(lib, count)
             rescans = []
             for i in range(RESCANS):
-                t0 = time.perf_counter()
-                again = lib.index(query_copies=False)
-                rescans.append(time.perf_counter() - t0)
-                if again.unchanged != count or again.added or again.updated or again.removed or again.failed:
-                    raise RuntimeError(f"rescan {i + 1} did not find every file unchanged: {again.to_json()}")
+                rescans.append(rescan_once(lib, count, i + 1))
                 say("rescan %d: %.3f s", i + 1, rescans[-1])
             t0 = time.perf_counter()
             found = scan(root, lib.excludes(), skip_dirs=[str(lib.data_dir)])
