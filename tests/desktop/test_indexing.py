@@ -35,9 +35,22 @@ def open_window(qtbot: QtBot, library: Library, **kw: object) -> MainWindow:
     return w
 
 
-def test_progress_signals_arrive_during_indexing(qtbot: QtBot, fresh: Library, media: Path) -> None:
+def test_progress_signals_arrive_during_indexing(qtbot: QtBot, fresh: Library, media: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
     fresh.add_root(media)
     seen: list[Progress] = []
+    # What the run reports, before the window's 150 ms throttle keeps only the newest state (with fake
+    # encoders the whole run can fit in one interval, so the window alone may never see "indexing 0 of 5").
+    reported: list[Progress] = []
+    index = fresh.index
+
+    def recording_index(*args: object, progress: object = None, **kw: object) -> object:
+        def both(p: Progress) -> None:
+            reported.append(p)
+            progress(p)  # type: ignore[operator]
+        return index(*args, progress=both, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fresh, "index", recording_index)
     w = open_window(qtbot, fresh, auto_index=False, watch=False)
     w.indexing.progress.connect(seen.append)
     try:
@@ -50,7 +63,7 @@ def test_progress_signals_arrive_during_indexing(qtbot: QtBot, fresh: Library, m
         assert seen[-1].phase == "done" and seen[-1].done == seen[-1].total == 5
         assert seen[-1].device == "cpu"
         # The count shows before the first file is done (while the models load), not a busy bar alone.
-        first = next(p for p in seen if p.phase == "indexing")
+        first = next(p for p in reported if p.phase == "indexing")
         assert (first.done, first.total) == (0, 5)
         assert progress_text(first) == "Indexing 0 of 5 · starting (loading the models)"
         qtbot.waitUntil(lambda: "photos" in w.status.message.full_text(), timeout=5000)
