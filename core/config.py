@@ -27,6 +27,7 @@ class Environment:
     max_image_megapixels: float = DEFAULT_MAX_IMAGE_MEGAPIXELS  # TROVE_MAX_IMAGE_MEGAPIXELS: larger images are refused
     no_network: bool = False  # TROVE_NO_NETWORK=1: even `trove models fetch` does not download
     clip_precision: str = "auto"  # TROVE_CLIP_PRECISION: auto, fp32 or int8 for CLIP's towers on the CPU (torch or onnxruntime)
+    gpu_decode: bool = True  # TROVE_GPU_DECODE=0: on a CUDA GPU, decode photos on the CPU as elsewhere (nvJPEG off)
 
 
 VARIABLES = {
@@ -36,6 +37,7 @@ VARIABLES = {
     "max_image_megapixels": "TROVE_MAX_IMAGE_MEGAPIXELS",
     "no_network": "TROVE_NO_NETWORK",
     "clip_precision": "TROVE_CLIP_PRECISION",
+    "gpu_decode": "TROVE_GPU_DECODE",
 }
 
 
@@ -56,6 +58,8 @@ def read_environment(environ: dict[str, str] | None = None) -> Environment:
                 log.warning("%s=%r is not a number; using %.0f", VARIABLES[f.name], raw, DEFAULT_MAX_IMAGE_MEGAPIXELS)
         elif f.name == "no_network":
             values[f.name] = raw.lower() in ("1", "true", "yes", "on")
+        elif f.name == "gpu_decode":
+            values[f.name] = raw.lower() not in ("0", "false", "no", "off")
         elif f.name == "clip_precision":
             if raw.lower() in ("auto", "fp32", "int8"):
                 values[f.name] = raw.lower()
@@ -67,7 +71,7 @@ def read_environment(environ: dict[str, str] | None = None) -> Environment:
 
 
 def environment() -> Environment:
-    """Trove's variables as they are now (cheap: six lookups; not cached, so a test may change one)."""
+    """Trove's variables as they are now (cheap: seven lookups; not cached, so a test may change one)."""
     return read_environment()
 
 

@@ -2,6 +2,8 @@
 
     plan (core/planner.py: scan, stat only, against the catalog)
         -> decode pool (threads: hash, decode, EXIF, thumbnails, preprocess)
+           [on a CUDA GPU the pool only reads a JPEG's bytes and EXIF, and a prefetch thread decodes whole
+            batches on the GPU while the previous batch is encoded: core/media/gpu_photos.py]
         -> encoder stage (this thread: owns the models, batches per kind)
         -> writer thread (core/writer.py: the only writer of SQLite and the vector index) -> progress events
 
@@ -28,16 +30,18 @@ from typing import Any
 import numpy as np
 
 from core.catalog import Catalog, FileRow
+from core.config import environment
 from core.encoders import Encoders
+from core.media.gpu_photos import stack_pixels
 from core.media.notes import extract_note
-from core.media.photos import extract_photo, photo_text
+from core.media.photos import extract_photo, extract_photo_bytes, photo_text
 from core.media.recordings import extract_recording, windows
 from core.planner import Plan, plan
 from core.reading import READ_VERSION, read_pass
 from core.scanner import DEFAULT_EXCLUDES, content_hash, os_reason
 from core.types import Chunk, Extracted, FileStat, IndexSummary, Kind, MediaError, Passage, PauseSwitch
 from core.vectors import VectorIndex
-from core.work import Failed, Fresh, Gone, LookAhead, Reuse, Touch, Write
+from core.work import Failed, Fresh, Gone, LookAhead, Prefetch, Reuse, Touch, Write
 from core.writer import ProgressFn, Throttle, Writer
 
 log = logging.getLogger(__name__)
@@ -58,6 +62,9 @@ class Indexer:
         self.read_text = True  # the reading pass (core/reading.py) after the files are in
         self.decode_threads = decode_threads or max(2, min(8, (os.cpu_count() or 2)))
         self.photo_batch = photo_batch
+        # Photos decoded on the GPU (core.media.gpu_photos.GpuPhotos): made at a run's start on CUDA unless
+        # TROVE_GPU_DECODE=0; tests set one that runs on the CPU.
+        self.gpu_photos: Any = None
         self.thumb_dir = data_dir / "thumbnails"
         self.pause = PauseSwitch()  # set = paused
         self.cancel = threading.Event()
@@ -126,6 +133,7 @@ class Indexer:
                   claimed: set[str], writer: Writer) -> None:
         image = self.encoders.image
         image_size = image.image_size if image is not None else None
+        gpu = self._gpu(image)
         hash_lock = threading.Lock()  # decode threads share one read connection for hash lookups
         lookup = Catalog(self.catalog_path)
 
@@ -151,7 +159,7 @@ class Indexer:
                         if (row.path != st.path and row.kind == st.kind and not row.visual_pending
                                 and _same_bytes(row.path, st.path)):
                             return Reuse(st, row, None, old is not None)
-                extracted = self._extract(st, image_size, digest)
+                extracted = self._extract(st, image_size, digest, gpu is not None)
                 return Fresh(extracted, None, old is not None)
             except FileNotFoundError:
                 return Gone(st.path)
@@ -163,29 +171,87 @@ class Indexer:
         # Photos first (largest batches), then notes, then recordings (slowest per file).
         order = {Kind.PHOTO: 0, Kind.NOTE: 1, Kind.DOCUMENT: 2, Kind.RECORDING: 3}
         todo = sorted(plan.todo, key=lambda t: (order[t[0].kind], t[0].path))
-        window = max(2 * self.photo_batch, 4 * self.decode_threads)
+        batch_size = self.photo_batch
+        if gpu is not None and gpu.device.type == "cuda":  # batches by the GPU's free memory
+            from core.media.gpu_photos import photo_batch_for
+
+            batch_size = max(batch_size, photo_batch_for(gpu.free_memory()))
+        window = max(2 * batch_size, 4 * self.decode_threads)
         try:
             with ThreadPoolExecutor(self.decode_threads, thread_name_prefix="trove-decode") as pool:
                 ahead = LookAhead(pool, job, todo, window)
-                while ahead:
-                    while self.pause.is_set() and not self.cancel.is_set():  # a cancel also resumes
-                        self.pause.wait_until_resumed(1.0)
-                    if self.cancel.is_set():
-                        ahead.cancel()
-                        return
-                    # A full batch (the decode pool runs ahead by a whole window, so this rarely waits): small
-                    # batches cost the encoder more than the wait does.
-                    batch = [ahead.take()]
-                    while ahead and len(batch) < self.photo_batch:
-                        batch.append(ahead.take())
-                    self._encode_batch(batch, reader, writer)
-                    if writer.error is not None:
-                        return
+                batches: Iterable[list[object]] = _batches(ahead, batch_size)
+                if gpu is not None:
+                    batches = Prefetch(iter(batches), lambda b: self._on_gpu(b, gpu, image_size), 2,
+                                       "trove-gpu-decode")
+                try:
+                    for batch in batches:
+                        while self.pause.is_set() and not self.cancel.is_set():  # a cancel also resumes
+                            self.pause.wait_until_resumed(1.0)
+                        if self.cancel.is_set():
+                            return
+                        self._encode_batch(batch, reader, writer)
+                        if writer.error is not None:
+                            return
+                finally:
+                    if isinstance(batches, Prefetch):
+                        batches.close()  # before the window it takes from is cancelled
+                    ahead.cancel()
         finally:
             lookup.close()
 
-    def _extract(self, st: FileStat, image_size: int | None, digest: str | None = None) -> Extracted:
+    def _gpu(self, image: Any) -> Any:
+        """The GPU photo decoder for this run, or None (no image model, not CUDA, turned off, unavailable)."""
+        if self.gpu_photos is not None:
+            return self.gpu_photos
+        if image is None or self.encoders.device != "cuda" or not environment().gpu_decode:
+            return None
+        try:
+            from core.media.gpu_photos import GpuPhotos
+
+            return GpuPhotos(image.image_size, "cuda")
+        except Exception as exc:  # torchvision without nvJPEG, a driver problem: the CPU decodes as elsewhere
+            log.warning("photos are decoded on the CPU: the GPU decoder is unavailable (%s)", exc)
+            return None
+
+    def _on_gpu(self, batch: list[object], gpu: Any, image_size: int | None) -> list[object]:
+        """The batch's JPEGs decoded and prepared on the GPU (their pixels, their thumbnails saved); a photo
+        the GPU refused is decoded on the CPU here, and one the CPU cannot read either is recorded failed."""
+        from core.media.gpu_photos import JpegInput
+
+        todo = [(i, item) for i, item in enumerate(batch)
+                if isinstance(item, Fresh) and item.extracted.jpeg is not None]
+        if not todo:
+            return batch
+        inputs = [JpegInput(f.extracted.jpeg or b"", f.extracted.orientation, int(f.extracted.meta.get("width", 0)),
+                            int(f.extracted.meta.get("height", 0))) for _i, f in todo]
+        prepared = gpu.prepare(inputs)
+        out = list(batch)
+        for (i, f), ready in zip(todo, prepared, strict=True):
+            ex = f.extracted
+            ex.jpeg = None
+            if ready is not None:
+                ex.pixels = ready.pixels
+                ex.meta["thumbnail"] = self._save_thumbnail(ex.content_hash, ready.thumbnail_jpeg)
+                continue
+            st = ex.stat
+            try:
+                out[i] = Fresh(self._extract(st, image_size, ex.content_hash), f.replaces, f.existed)
+            except FileNotFoundError:
+                out[i] = Gone(st.path)
+            except MediaError as exc:
+                out[i] = Failed(st.path, str(exc), st.size_bytes, st.mtime_ns)
+            except OSError as exc:
+                out[i] = Failed(st.path, os_reason(exc), st.size_bytes, st.mtime_ns)
+        return out
+
+    def _extract(self, st: FileStat, image_size: int | None, digest: str | None = None,
+                 gpu: bool = False) -> Extracted:
         if st.kind is Kind.PHOTO:
+            if gpu and image_size:
+                got = extract_photo_bytes(st, digest=digest)  # pixels and thumbnail come from the GPU
+                if got is not None:
+                    return got
             ex = extract_photo(st, image_size, digest=digest)
             if ex.thumbnail_jpeg is not None:
                 ex.meta["thumbnail"] = self._save_thumbnail(ex.content_hash, ex.thumbnail_jpeg)
@@ -250,7 +316,7 @@ class Indexer:
         if image is not None:
             photos = [(id(f), f.extracted.pixels) for f in ready if f.extracted.pixels is not None]
             if photos:
-                vecs = image.encode_images(np.stack([px for _key, px in photos]))
+                vecs = image.encode_images(stack_pixels([px for _key, px in photos]))
                 photo_vecs = dict(zip((key for key, _px in photos), vecs, strict=True))
             words = [p.text for f in ready if f.extracted.stat.kind is not Kind.PHOTO for p in f.extracted.passages]
             if words:
@@ -318,3 +384,13 @@ def _public_meta(meta: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in meta.items() if k != "thumbnail"}
 
 
+
+
+def _batches(ahead: LookAhead, size: int) -> Iterator[list[object]]:
+    """The decode window's results in batches of ``size`` (the pool runs ahead by a whole window, so a
+    batch rarely waits: small batches cost the encoder more than the wait does)."""
+    while ahead:
+        batch = [ahead.take()]
+        while ahead and len(batch) < size:
+            batch.append(ahead.take())
+        yield batch

@@ -140,9 +140,11 @@ class Extracted:
     passages: list[Passage]
     date_ts: float  # when a photo was taken (EXIF) else file mtime, seconds since the epoch
     meta: dict[str, Any] = field(default_factory=dict)
-    pixels: np.ndarray | None = None  # photo, preprocessed for the image encoder (3, H, W) float32
+    pixels: Any = None  # photo, preprocessed for the image encoder: (3, H, W) float32 numpy, or a tensor on the GPU
     thumbnail_jpeg: bytes | None = None
     audio_path: str | None = None  # recordings are transcribed in the encoder stage
+    jpeg: bytes | None = None  # a photo the GPU decodes (core.media.gpu_photos): the file's bytes
+    orientation: int = 1  # ...and its EXIF orientation, applied there
 
 
 @dataclass(slots=True)

@@ -3,8 +3,11 @@ encoder stage hands the writer."""
 
 from __future__ import annotations
 
+import contextlib
+import queue
+import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -100,3 +103,55 @@ class LookAhead:
             if nxt is None:
                 return
             self._pending.append(self._pool.submit(self._job, nxt[0], nxt[1]))
+
+
+class Prefetch:
+    """Batches made ready by ``prepare`` in a thread of its own, at most ``depth`` ahead of the stage that
+    takes them: on a GPU the next batch of photos decodes while this one is encoded. Iterate to take them
+    in order; an exception in the thread comes out of the iteration. ``close`` stops the thread (after the
+    batch it is on) and must be called before anything ``batches`` reads from is cancelled."""
+
+    _END = object()
+
+    def __init__(self, batches: Iterator[list[object]], prepare: Callable[[list[object]], list[object]],
+                 depth: int = 2, name: str = "trove-prefetch") -> None:
+        self._batches, self._prepare = batches, prepare
+        self._queue: queue.Queue[tuple[object, BaseException | None]] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            for batch in self._batches:
+                if self._stop.is_set():
+                    return
+                self._put((self._prepare(batch), None))
+        except BaseException as exc:  # handed to the taking stage, which raises it
+            self._put((None, exc))
+        finally:
+            self._put((self._END, None))
+
+    def _put(self, item: tuple[object, BaseException | None]) -> None:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def __iter__(self) -> Iterator[list[object]]:
+        while True:
+            value, error = self._queue.get()
+            if error is not None:
+                raise error
+            if value is self._END:
+                return
+            yield value  # type: ignore[misc]
+
+    def close(self) -> None:
+        self._stop.set()
+        while self._thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                self._queue.get(timeout=0.1)
+        self._thread.join()

@@ -21,7 +21,8 @@ class ImageEncoder(Protocol):
     image_size: int
 
     def encode_images(self, pixels: np.ndarray) -> np.ndarray:
-        """(N, 3, S, S) float32 preprocessed pixels -> (N, dim) L2-normalised vectors."""
+        """(N, 3, S, S) float32 preprocessed pixels -> (N, dim) L2-normalised vectors. On a CUDA GPU the
+        pixels may be a torch tensor already there (core.media.gpu_photos)."""
         ...
 
     def encode_texts(self, texts: list[str]) -> np.ndarray:

@@ -184,7 +184,8 @@ class ClipEncoder:
         import torch
 
         with self._lock, torch.inference_mode():
-            x = torch.from_numpy(pixels).to(self.device)
+            # numpy from the CPU decode, or a tensor already on the GPU (core.media.gpu_photos)
+            x = (pixels if isinstance(pixels, torch.Tensor) else torch.from_numpy(pixels)).to(self.device)
             if self._half:
                 x = x.half()
             if self._visual is not None:

@@ -115,6 +115,47 @@ def extract_photo(stat: FileStat, image_size: int | None, limit_megapixels: floa
     digest = digest or content_hash(stat.path, stat.size_bytes)
     shown, exif, size = _decode(stat.path, max(THUMBNAIL_EDGE, image_size or 0), limit_megapixels)
     rgb = shown.convert("RGB")
+    thumb = rgb.copy()
+    thumb.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE), Image.Resampling.BILINEAR)
+    buf = io.BytesIO()
+    thumb.save(buf, "JPEG", quality=82)
+    pixels = preprocess(rgb, image_size) if image_size else None
+    ex = _described(stat, digest, exif, size)
+    ex.pixels, ex.thumbnail_jpeg = pixels, buf.getvalue()
+    return ex
+
+
+def extract_photo_bytes(stat: FileStat, limit_megapixels: float | None = None,
+                        digest: str | None = None) -> Extracted | None:
+    """A photo for the GPU path (core.media.gpu_photos): its description, EXIF and the file's bytes, with
+    no pixel decoded here (``Extracted.jpeg``); the GPU decodes it, makes its pixels and its thumbnail.
+    None where the GPU path does not take the file (not a baseline RGB or greyscale JPEG, or over the
+    pixel limit): the caller decodes it with ``extract_photo``."""
+    from core.media.gpu_photos import gpu_candidate
+
+    if stat.size_bytes == 0:
+        raise MediaError("the file is empty (0 bytes)")
+    limit = limit_megapixels or max_megapixels()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(stat.path) as img:  # the header and EXIF only; nothing is decoded
+                if not gpu_candidate(img) or img.width * img.height / 1e6 > limit:
+                    return None
+                exif, size = img.getexif(), img.size
+    except (UnidentifiedImageError, SyntaxError, ValueError, EOFError):
+        return None  # the CPU path says what is wrong with it
+    with open(stat.path, "rb") as fh:
+        data = fh.read()
+    ex = _described(stat, digest or content_hash(stat.path, stat.size_bytes), exif, size)
+    orientation = exif.get(0x0112)
+    ex.jpeg = data
+    ex.orientation = orientation if isinstance(orientation, int) and 1 <= orientation <= 8 else 1
+    return ex
+
+
+def _described(stat: FileStat, digest: str, exif: Image.Exif, size: tuple[int, int]) -> Extracted:
+    """A photo's metadata (EXIF, place, size as shown) and its words, without pixels."""
     meta = _exif_meta(exif)
     if "gps" in meta:
         _add_place(meta)
@@ -122,11 +163,6 @@ def extract_photo(stat: FileStat, image_size: int | None, limit_megapixels: floa
     meta.update(width=size[1] if turned else size[0], height=size[0] if turned else size[1])
     taken = meta.get("taken_at")
     date_ts = _parse_exif_date(taken) if taken else None
-    thumb = rgb.copy()
-    thumb.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE), Image.Resampling.BILINEAR)
-    buf = io.BytesIO()
-    thumb.save(buf, "JPEG", quality=82)
-    pixels = preprocess(rgb, image_size) if image_size else None
     when = date_ts if date_ts is not None else stat.mtime_ns / 1e9
     return Extracted(
         stat=stat,
@@ -134,8 +170,6 @@ def extract_photo(stat: FileStat, image_size: int | None, limit_megapixels: floa
         passages=[Passage(photo_text(stat.path, meta, when, stat.root))],
         date_ts=when,
         meta=meta,
-        pixels=pixels,
-        thumbnail_jpeg=buf.getvalue(),
     )
 
 
