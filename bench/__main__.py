@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Iterator
 from typing import Any
 
-BENCHMARKS = ("indexing", "search", "rescan", "transcription", "startup", "gui", "ocr", "million")
+BENCHMARKS = ("indexing", "search", "rescan", "transcription", "startup", "gui", "ocr", "million", "gpu")
 
 
 def _environment() -> None:
