@@ -213,3 +213,40 @@ def test_above_the_exact_limit_each_part_of_the_query_walks_its_own_graph(
         assert np.mean(recall) >= 0.97, (a, b, np.mean(recall))
     only_text = vi.query_vector(None, txt[0], 0.0, 1.0)  # one part of the query empty: one walk
     assert vi.search(only_text, 1)[0][0] == 1
+
+
+def mapping_flags(paths: list[Path]) -> set[str]:
+    """The VmFlags of this process's mappings of ``paths`` (/proc/self/smaps): "rr" is MADV_RANDOM,
+    "sr" MADV_SEQUENTIAL."""
+    import os
+
+    wanted = {os.path.realpath(p) for p in paths}
+    flags: set[str] = set()
+    inside = False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        head = line.split(maxsplit=5)
+        if len(head) >= 5 and "-" in head[0] and ":" not in head[0]:  # a mapping's first line
+            inside = len(head) == 6 and head[5] in wanted
+        elif inside and line.startswith("VmFlags:"):
+            flags.update(line.split()[1:])
+    return flags
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="Linux: reads /proc/self/smaps")
+def test_large_mapped_files_are_read_page_by_page_and_copied_with_read_ahead(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    data = indexed(tmp_path, 12)
+    files = sorted(data.glob("vectors.*"))
+    assert len(files) == 3
+    with Library.open(data, encoders=FakeEncoders()) as lib:  # small: exact scans, the kernel's read-ahead
+        assert lib.vectors._mapped and "rr" not in mapping_flags(files)
+    monkeypatch.setattr(core.vectors, "EXACT_SEARCH_MAX", 5)  # "large": graph walks, random reads
+    with Library.open(data, encoders=FakeEncoders()) as lib:
+        assert lib.vectors._mapped
+        flags = mapping_flags(files)
+        assert "rr" in flags and "sr" not in flags
+        assert all(finds(lib, i) for i in range(12))
+        base = lib.vectors._base
+        assert base is not None
+        copied = base.copy()  # what a writer does on its first change: one pass through the mapping
+        assert "sr" in mapping_flags(files) and len(copied) == 12
