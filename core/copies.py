@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import logging
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from core.encoders import onnx_export as ox
+from core.types import PauseSwitch
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +76,10 @@ def _export(encoders: Any, kind: str, root: Path) -> Path | None:
     return ox.export_clip_text(image, root) if kind == "clip-text" else ox.export_clip_visual(image, root)
 
 
-def write_in_child(data_dir: Path, root: Path, cancel: threading.Event) -> bool:
+def write_in_child(data_dir: Path, root: Path, cancel: threading.Event, pause: PauseSwitch | None = None) -> bool:
     """Write the missing copies in a child process; True when it finished (it may still have marked a copy
-    failed), False when ``cancel`` stopped it or it failed (the run's end then writes what is missing)."""
+    failed), False when ``cancel`` stopped it or it failed (the run's end then writes what is missing).
+    ``pause`` stops the child where it is (SIGSTOP, POSIX) until it is cleared."""
     source = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ, TROVE_CLIP_PRECISION="fp32",  # copies are written from fp32 weights: no int8 trial
                PYTHONPATH=os.pathsep.join(p for p in (source, os.environ.get("PYTHONPATH")) if p))
@@ -88,25 +91,51 @@ def write_in_child(data_dir: Path, root: Path, cancel: threading.Event) -> bool:
             log.warning("cannot start the process that writes the ONNX copies (%s); writing them after the run", exc)
             return False
         log.info("writing the ONNX copies in process %d before indexing", child.pid)
-        while True:
-            try:
-                code = child.wait(timeout=0.2)
-                break
-            except subprocess.TimeoutExpired:
-                if cancel.is_set():
-                    child.terminate()
-                    with contextlib.suppress(subprocess.TimeoutExpired):
-                        child.wait(timeout=10)
-                    if child.poll() is None:
-                        child.kill()
-                        child.wait()
-                    return False
+        code = supervise(child, cancel, pause)
+        if code is None:
+            return False
         if code != 0:
             err.seek(0)
             log.warning("the process writing the ONNX copies ended with status %s; writing them after the run: %s",
                         code, err.read().decode(errors="replace")[-1500:])
             return False
     return True
+
+
+def supervise(child: subprocess.Popen[bytes], cancel: threading.Event, pause: PauseSwitch | None) -> int | None:
+    """Wait for ``child``: its exit status, or None when ``cancel`` ended it. While ``pause`` is set the
+    child is stopped (SIGSTOP; where there is none, as on Windows, it works on). A stopped child whose
+    parent dies is sent SIGHUP and SIGCONT by the kernel (an orphaned process group), so it never lingers."""
+    stop, resume = getattr(signal, "SIGSTOP", None), getattr(signal, "SIGCONT", None)
+    stopped = False
+    try:
+        while True:
+            try:
+                return child.wait(timeout=0.2)
+            except subprocess.TimeoutExpired:
+                pass
+            if cancel.is_set():
+                if stopped and resume is not None:
+                    child.send_signal(resume)
+                    stopped = False
+                child.terminate()
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    child.wait(timeout=10)
+                if child.poll() is None:
+                    child.kill()
+                    child.wait()
+                return None
+            paused = pause is not None and pause.is_set()
+            if paused and not stopped and stop is not None:
+                child.send_signal(stop)
+                stopped = True
+                log.info("paused the process writing the ONNX copies")
+            elif stopped and not paused and resume is not None:
+                child.send_signal(resume)
+                stopped = False
+    finally:
+        if stopped and resume is not None and child.poll() is None:
+            child.send_signal(resume)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -219,7 +219,7 @@ class Library:
             return
         if progress is not None:
             progress(Progress("preparing", 0, 0, 0.0, None, self.encoders.device))
-        copies.write_in_child(self.data_dir, root, self.indexer.cancel)
+        copies.write_in_child(self.data_dir, root, self.indexer.cancel, self.indexer.pause)
 
     def release_image_model(self) -> None:
         """Let go of CLIP's visual tower for queries (the app calls this a while after an image query)."""
