@@ -5,9 +5,12 @@ A library's first index run on the CPU writes them before it indexes, in a proce
 -m core.copies``): torch, open_clip and sentence-transformers are imported there alone and their memory
 goes when it exits, and the run then indexes on onnxruntime like every later one. Writing them at the
 end of a torch index run instead, from the models it had loaded, peaked at 3.2 GB (torch's models, the
-fresh fp32 CLIP the export reads, the exporter); in their own process they peak at 1.9 GB, and the whole
-first ``trove index`` of 48 12 MP photos takes about as long (bench/README.md). Elsewhere (a GPU, encoders
-handed in, a copy the child could not write) the copies are written at the end of the run, as before.
+fresh fp32 CLIP the export reads, the exporter); in their own process they peaked at 1.9 GB, and the whole
+first ``trove index`` of 48 12 MP photos takes about as long (bench/README.md). Each model now goes as soon
+as no copy left needs it and the copies are checked after that (``write``): 1.5 GB, the export of CLIP's
+text tower from the whole fp32 model (ViT-B-32, random weights: torch and the exporter 0.83 GB, CLIP
+0.6). Elsewhere (a GPU, encoders handed in, a copy the child could not write) the copies are written at
+the end of the run, as before.
 """
 
 from __future__ import annotations
@@ -29,7 +32,10 @@ from core.types import PauseSwitch
 
 log = logging.getLogger(__name__)
 
-ORDER = {"clip-visual": 0, "clip-text": 1, "sentence": 2}  # CLIP first: it is let go before the sentence model loads
+# CLIP first: it is let go before the sentence model loads. Its text tower first: written from the whole
+# model, it is then dropped, and the visual tower is written without it (``write``).
+ORDER = {"clip-text": 0, "clip-visual": 1, "sentence": 2}
+MODEL = {"clip-text": "image", "clip-visual": "image", "sentence": "text"}  # the encoder each copy is written from
 
 
 def missing(root: Path, text_model_id: str, visual_model_id: str | None) -> list[tuple[str, str]]:
@@ -41,39 +47,77 @@ def missing(root: Path, text_model_id: str, visual_model_id: str | None) -> list
 
 def write(encoders: Any, root: Path, todo: list[tuple[str, str]], release: bool = False) -> None:
     """Write the copies in ``todo`` from ``encoders`` (``core.encoders.Encoders``); a copy that does not
-    match torch or fails is marked so it is not tried again with this exporter. Never raises. ``release``:
-    let CLIP go before the sentence model loads (a process that only writes copies)."""
-    for key, kind in todo:
-        if release and kind == "sentence" and encoders.loaded("image"):
-            from core.encoders import return_memory
+    match torch or fails is marked so it is not tried again with this exporter. Never raises.
 
-            encoders.release("image")
-            return_memory()
+    ``release``: a process that only writes copies. Each model goes as soon as no copy left needs it, and
+    the copies written from it are checked on onnxruntime only then: a session holds as much as the copy's
+    weights (360 MB for CLIP's visual tower), and holding it beside torch's CLIP made the process's peak,
+    1.90 GB. CLIP's text tower is dropped once its copy is written, before the visual tower's export."""
+    written: list[tuple[str, ox.Written]] = []
+    for n, (key, kind) in enumerate(todo):
         try:
-            done = _export(encoders, kind, root)
-            if done is None:
+            copy = _write(encoders, kind, root)
+            if isinstance(copy, ox.Written):
+                written.append((key, copy))
+            elif copy is None:
                 ox.mark_failed(root, key, "the copy did not match torch")
-            elif done == root:  # not a model this can copy (tests' fakes): do not load it again for this
+            else:  # not a model this can copy (tests' fakes): do not load it again for this
                 ox.mark_failed(root, key, "not a model Trove makes copies of")
         except Exception as exc:  # an exporter that fails leaves queries on torch; say so once
-            log.warning("could not write the ONNX query copy of %s; queries use torch (slower to start)",
-                        key, exc_info=True)
-            ox.mark_failed(root, key, f"{type(exc).__name__}: {exc}")
+            _failed(root, key, exc)
+        left = [k for _key, k in todo[n + 1:]]
+        if release:
+            _let_go(encoders, kind, left)
+        if not release or MODEL[kind] not in {MODEL[k] for k in left}:
+            for done_key, copy in written:
+                _keep(root, done_key, copy)
+            written.clear()
 
 
-def _export(encoders: Any, kind: str, root: Path) -> Path | None:
-    """One copy; ``root`` (nothing to write) when the encoder is not a torch model (tests' fakes)."""
+def _write(encoders: Any, kind: str, root: Path) -> ox.Written | Path | None:
+    """One copy's torch side; ``root`` (nothing to write) when the encoder is not a torch model (tests' fakes)."""
     if kind == "sentence":
         from core.encoders.text import SentenceEncoder
 
         text = encoders.text
-        return ox.export_sentence_encoder(text, root) if isinstance(text, SentenceEncoder) else root
+        return ox.write_sentence_encoder(text, root) if isinstance(text, SentenceEncoder) else root
     from core.encoders.clip import ClipEncoder
 
     image = encoders.image
     if not isinstance(image, ClipEncoder):
         return root
-    return ox.export_clip_text(image, root) if kind == "clip-text" else ox.export_clip_visual(image, root)
+    return ox.write_clip_text(image, root) if kind == "clip-text" else ox.write_clip_visual(image, root)
+
+
+def _keep(root: Path, key: str, copy: ox.Written) -> None:
+    try:
+        if ox.keep_if_faithful(copy) is None:
+            ox.mark_failed(root, key, "the copy did not match torch")
+    except Exception as exc:
+        _failed(root, key, exc)
+
+
+def _failed(root: Path, key: str, exc: Exception) -> None:
+    log.warning("could not write the ONNX query copy of %s; queries use torch (slower to start)", key, exc_info=exc)
+    ox.mark_failed(root, key, f"{type(exc).__name__}: {exc}")
+
+
+def _let_go(encoders: Any, kind: str, left: list[str]) -> None:
+    """Free what the copies still to write do not need: the encoder ``kind`` was written from, or, when
+    only CLIP's visual copy is left, its text tower (the transformer and token embeddings: 250 MB)."""
+    from core.encoders import return_memory
+
+    name = MODEL[kind]
+    if name not in {MODEL[k] for k in left}:
+        if encoders.loaded(name):
+            encoders.release(name)
+            return_memory()
+    elif kind == "clip-text" and left[:1] == ["clip-visual"] and encoders.loaded("image"):
+        model = getattr(encoders.image, "model", None)
+        for part in ("transformer", "token_embedding"):
+            if getattr(model, part, None) is not None:
+                setattr(model, part, None)
+        return_memory()
 
 
 def write_in_child(data_dir: Path, root: Path, cancel: threading.Event, pause: PauseSwitch | None = None) -> bool:

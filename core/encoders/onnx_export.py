@@ -11,7 +11,10 @@ on a GPU, after the run, from the torch models it loaded.
 
 A copy is only kept when it gives the same vectors as torch on probe texts (cosine >= ``MIN_COSINE``)
 and, for CLIP, the same token ids as open_clip's tokenizer. It is written into a temporary folder and
-moved into place, so a crash never leaves a half-written copy that looks whole.
+moved into place, so a crash never leaves a half-written copy that looks whole. Writing is two steps,
+``write_*`` (torch: the graph, and torch's vectors on the probes) and ``keep_if_faithful``
+(onnxruntime: the copy's vectors), so a process that only writes copies lets the torch model go before
+onnxruntime loads the copy (``core.copies``); ``export_*`` does both.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import os
 import shutil
 import tempfile
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -101,9 +106,28 @@ def remove_others(root: Path, keep: list[str]) -> None:
             entry.unlink(missing_ok=True)
 
 
+@dataclass
+class Written:
+    """A copy written into ``tmp`` and not yet checked. ``check`` compares it with torch's vectors taken
+    when it was written; it holds no torch model, so the model can go before onnxruntime loads the copy."""
+
+    root: Path
+    model_id: str
+    kind: str
+    tmp: Path
+    check: Callable[[Path], float]
+    extra: dict[str, Any]
+
+
 def export_sentence_encoder(encoder: Any, root: Path) -> Path | None:
     """Write ``encoder`` (a ``SentenceEncoder``) as ONNX: BERT, mean pooling and normalisation in one
     graph. Returns the folder, or None when the copy does not match torch (it is then not kept)."""
+    written = write_sentence_encoder(encoder, root)
+    return written if written is None else keep_if_faithful(written)
+
+
+def write_sentence_encoder(encoder: Any, root: Path) -> Written | None:
+    """The torch side of ``export_sentence_encoder``; None when there is no tokenizer.json to copy."""
     import torch
 
     st = encoder.model
@@ -142,19 +166,28 @@ def export_sentence_encoder(encoder: Any, root: Path) -> Path | None:
                 ["input_ids", "attention_mask", "token_type_ids"],
                 {"input_ids": axes, "attention_mask": axes, "token_type_ids": axes})
 
-    def check(tmp: Path) -> float:
-        from core.encoders.onnx_query import OnnxSentenceEncoder
+    def reference() -> Callable[[Path], float]:
+        want = encoder.encode(PROBES)
 
-        onnx = OnnxSentenceEncoder(tmp, threads=1)
-        return _min_cosine(encoder.encode(PROBES), onnx.encode(PROBES))
+        def check(tmp: Path) -> float:
+            from core.encoders.onnx_query import OnnxSentenceEncoder
 
-    return _write_checked(root, encoder.model_id, "sentence", write, check,
-                          {"dim": int(encoder.dim), "max_tokens": max_tokens})
+            return _min_cosine(want, OnnxSentenceEncoder(tmp, threads=1).encode(PROBES))
+
+        return check
+
+    return _write(root, encoder.model_id, "sentence", write, reference,
+                  {"dim": int(encoder.dim), "max_tokens": max_tokens})
 
 
 def export_clip_text(encoder: Any, root: Path) -> Path | None:
     """Write the text tower of ``encoder`` (a ``ClipEncoder``) as ONNX with a ``tokenizers`` copy of
     open_clip's tokenizer. Returns the folder, or None when either does not match open_clip."""
+    return keep_if_faithful(write_clip_text(encoder, root))
+
+
+def write_clip_text(encoder: Any, root: Path) -> Written:
+    """The torch side of ``export_clip_text``."""
     import torch
 
     from core.encoders.clip import encode_tokens
@@ -177,23 +210,26 @@ def export_clip_text(encoder: Any, root: Path) -> Path | None:
         with _on_cpu_fp32(model):
             _export(tower, (tokens,), tmp / "model.onnx", ["tokens"], {"tokens": _batch_and_length(context)})
 
-    def check(tmp: Path) -> float:
-        from core.encoders.onnx_query import OnnxClipText
-
-        onnx = OnnxClipText(tmp, threads=1)
-        expected = encoder.tokenizer(PROBES).numpy()
-        for text, want in zip(PROBES, expected, strict=True):
-            got = onnx.token_ids(text)
-            if list(got) != [int(t) for t in want if t != 0]:
-                log.warning("the ONNX copy of CLIP's tokenizer differs from open_clip's on %r", text[:40])
-                return -1.0
+    def reference() -> Callable[[Path], float]:
+        ids = [[int(t) for t in row if t != 0] for row in encoder.tokenizer(PROBES).numpy()]
         with torch.inference_mode(), _on_cpu_fp32(model):
             want = np.concatenate([encode_tokens(model, _trimmed(encoder.tokenizer([p]))).float().numpy()
                                    for p in PROBES])
-        return _min_cosine(want, onnx.encode_texts(PROBES))
 
-    return _write_checked(root, encoder.model_id, "clip-text", write, check,
-                          {"dim": int(encoder.dim), "context_length": context})
+        def check(tmp: Path) -> float:
+            from core.encoders.onnx_query import OnnxClipText
+
+            onnx = OnnxClipText(tmp, threads=1)
+            for text, expected in zip(PROBES, ids, strict=True):
+                if list(onnx.token_ids(text)) != expected:
+                    log.warning("the ONNX copy of CLIP's tokenizer differs from open_clip's on %r", text[:40])
+                    return -1.0
+            return _min_cosine(want, onnx.encode_texts(PROBES))
+
+        return check
+
+    return _write(root, encoder.model_id, "clip-text", write, reference,
+                  {"dim": int(encoder.dim), "context_length": context})
 
 
 def _trimmed(tokens: Any) -> Any:
@@ -209,6 +245,11 @@ def visual_id(model_id: str) -> str:
 def export_clip_visual(encoder: Any, root: Path) -> Path | None:
     """Write the visual tower of ``encoder`` (a ``ClipEncoder``) as ONNX: preprocessed pixels in (what
     ``core.encoders.clip.preprocess`` makes), normalised embeddings out. Image queries then need no torch."""
+    return keep_if_faithful(write_clip_visual(encoder, root))
+
+
+def write_clip_visual(encoder: Any, root: Path) -> Written:
+    """The torch side of ``export_clip_visual``."""
     import torch
 
     model = encoder.fp32_model() if hasattr(encoder, "fp32_model") else encoder.model  # never the int8 tower
@@ -231,16 +272,19 @@ def export_clip_visual(encoder: Any, root: Path) -> Path | None:
             _export(VisualTower().eval(), (sample,), tmp / "model.onnx", ["pixels"],
                     {"pixels": {0: torch.export.Dim("batch", min=1, max=4096)}})
 
-    def check(tmp: Path) -> float:
-        from core.encoders.onnx_query import OnnxClipVisual
-
-        onnx = OnnxClipVisual(tmp, threads=1)
+    def reference() -> Callable[[Path], float]:
         with torch.inference_mode(), _on_cpu_fp32(model):
-            torch_out = model.encode_image(torch.from_numpy(probes), normalize=True).float().numpy()
-        return _min_cosine(torch_out, onnx.encode_images(probes))
+            want = model.encode_image(torch.from_numpy(probes), normalize=True).float().numpy()
 
-    return _write_checked(root, visual_id(encoder.model_id), "clip-visual", write, check,
-                          {"dim": int(encoder.dim), "image_size": size})
+        def check(tmp: Path) -> float:
+            from core.encoders.onnx_query import OnnxClipVisual
+
+            return _min_cosine(want, OnnxClipVisual(tmp, threads=1).encode_images(probes))
+
+        return check
+
+    return _write(root, visual_id(encoder.model_id), "clip-visual", write, reference,
+                  {"dim": int(encoder.dim), "image_size": size})
 
 
 def _batch_and_length(max_length: int) -> dict[int, Any]:
@@ -265,6 +309,31 @@ def _export(module: Any, args: tuple[Any, ...], path: Path, inputs: list[str], s
         torch.onnx.export(module, args, str(path), input_names=inputs, output_names=["vectors"],
                           dynamic_shapes=shapes, opset_version=OPSET, dynamo=True, external_data=True,
                           verbose=False)
+    _forget_matched_graphs()
+
+
+def _forget_matched_graphs() -> None:
+    """Let go of the graph onnxscript's rewrite rules keep after the export. Each rule's matcher holds the
+    last graph it matched (onnxscript 0.7.2, ``SimplePatternMatcher._graph``), and through it every weight
+    of the model just exported: the CLIP text tower's 250 MB stayed after the tower was dropped, and
+    torch's CLIP (600 MB) after it was let go, until the next export. The next match sets them again."""
+    import gc
+
+    try:
+        from onnxscript.rewriter._matcher import SimplePatternMatcher
+    except ImportError:  # another onnxscript: nothing known to clear
+        return
+    try:
+        for obj in gc.get_objects():
+            if isinstance(obj, SimplePatternMatcher):
+                for name in ("_graph", "_current_node", "_tracer"):
+                    if name in vars(obj):
+                        setattr(obj, name, None)
+                match = vars(obj).get("_match")
+                if match is not None:
+                    obj._match = type(match)()
+    except Exception:  # private fields of another onnxscript: memory stays as it was, the copy is fine
+        log.debug("could not clear onnxscript's matched graphs", exc_info=True)
 
 
 class _on_cpu_fp32:  # noqa: N801 - used as a context manager
@@ -309,13 +378,27 @@ def _min_cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float((a * b).sum(axis=1).min())
 
 
-def _write_checked(root: Path, model_id: str, kind: str, write: Any, check: Any, extra: dict[str, Any]) -> Path | None:
+def _write(root: Path, model_id: str, kind: str, write: Callable[[Path], None],
+           reference: Callable[[], Callable[[Path], float]], extra: dict[str, Any]) -> Written:
+    """``write`` the graph into a temporary folder beside the copy, then take torch's vectors (``reference``
+    returns the check that compares the copy with them). The folder is removed if either fails."""
     root.mkdir(parents=True, exist_ok=True)
-    dest = export_dir(root, model_id)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=root))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{export_dir(root, model_id).name}.", dir=root))
     try:
         write(tmp)
-        cosine = check(tmp)
+        return Written(root, model_id, kind, tmp, reference(), extra)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def keep_if_faithful(written: Written) -> Path | None:
+    """Check a written copy on onnxruntime and move it into place; None (and removed) when it gives other
+    vectors than torch did."""
+    root, model_id, kind, tmp, extra = written.root, written.model_id, written.kind, written.tmp, written.extra
+    dest = export_dir(root, model_id)
+    try:
+        cosine = written.check(tmp)
         if cosine < MIN_COSINE:
             log.warning("the ONNX copy of %s gives other vectors than torch (min cosine %.5f); queries keep "
                         "using torch", model_id, cosine)
