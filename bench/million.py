@@ -4,7 +4,7 @@
   1,000 random centres, as bench/search.py makes them) go into a ``core.vectors.VectorIndex`` in slices
   of 50,000, as an index run's writer adds them: the parts' HNSW graphs grow as they arrive. Then it is
   saved (three usearch files) beside a catalog holding its generation and checksums. The build is cached in
-  bench/out/cache/million-v2 (it takes a long time on two cores); ``million_build_*`` come from the run
+  bench/out/cache/million-v3 (it takes a long time on two cores); ``million_build_*`` come from the run
   that built it.
 * **Start-up to first answer**, in a fresh process: Python starts, imports the catalog and vector code,
   opens the catalog, opens the index (``VectorIndex.open``: the file is memory-mapped, its checksum is
@@ -250,7 +250,7 @@ def rescan(count: int) -> dict[str, Any]:
 
 def run(quick: bool = False) -> dict[str, Any]:
     n = 200_000 if quick else 1_000_000
-    folder = cache_dir(f"million-v2/{n}")
+    folder = cache_dir(f"million-v3/{n}")
     built_file = folder / "built.json"
     if built_file.exists() and list(folder.glob("vectors.*.usearch")):
         built = json.loads(built_file.read_text())

@@ -86,10 +86,10 @@ def test_a_file_that_vanishes_mid_run_is_skipped_quietly(tmp_path: Path, library
     doomed = make_note(root / "goes.md", "the note that disappears")
     real = Indexer._extract
 
-    def extract_after_delete(self, st, image_size, digest=None):
+    def extract_after_delete(self, st, *args, **kw):
         if st.path == str(doomed):
             doomed.unlink()
-        return real(self, st, image_size, digest)
+        return real(self, st, *args, **kw)
 
     monkeypatch.setattr(Indexer, "_extract", extract_after_delete)
     library.add_root(root)
