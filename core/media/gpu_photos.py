@@ -65,10 +65,11 @@ class Prepared:
 
 
 def gpu_candidate(img: Image.Image) -> bool:
-    """Whether an opened (not decoded) image is a JPEG the GPU path takes: baseline, RGB or greyscale.
-    Progressive JPEGs go to the CPU (nvJPEG's GPU decoders take baseline only; torchvision would hand
-    them to a slower hybrid path, or fail)."""
-    return (img.format == "JPEG" and img.mode in GPU_MODES and not img.info.get("progressive")
+    """Whether an opened (not decoded) image is a JPEG the GPU path takes: baseline, RGB or greyscale;
+    an MPO (the multi-picture JPEG some cameras write) too, whose first picture a JPEG decoder reads as
+    PIL shows it. Progressive JPEGs go to the CPU (nvJPEG's GPU decoders take baseline only; torchvision
+    would hand them to a slower hybrid path, or fail)."""
+    return (img.format in ("JPEG", "MPO") and img.mode in GPU_MODES and not img.info.get("progressive")
             and not img.info.get("progression"))
 
 

@@ -161,8 +161,14 @@ def test_which_files_take_the_gpu_path(tmp_path: Path) -> None:
     Image.fromarray(scene(300, 200)).convert("CMYK").save(cmyk, "JPEG")
     png = tmp_path / "p.png"
     Image.fromarray(scene(300, 200)).save(png)
-    verdicts = {p.name: gpu_candidate(Image.open(p)) for p in (baseline, progressive, grey, cmyk, png)}
-    assert verdicts == {"base.jpg": True, "prog.jpg": False, "grey.jpg": True, "cmyk.jpg": False, "p.png": False}
+    mpo = tmp_path / "pair.jpg"  # a camera's multi-picture file: the first picture is the photo
+    Image.fromarray(scene(300, 200)).save(mpo, "MPO", save_all=True, append_images=[Image.new("RGB", (300, 200))])
+    verdicts = {p.name: gpu_candidate(Image.open(p)) for p in (baseline, progressive, grey, cmyk, png, mpo)}
+    assert verdicts == {"base.jpg": True, "prog.jpg": False, "grey.jpg": True, "cmyk.jpg": False, "p.png": False,
+                        "pair.jpg": True}
+    gpu = GpuPhotos(SIZE, "cpu")
+    [ready] = gpu.prepare([gpu_input(mpo)])
+    assert ready is not None and np.abs(ready.pixels.numpy() - cpu_pixels(mpo)).mean() < 0.02
     for path in (progressive, cmyk, png):
         assert extract_photo_bytes(stat_of(path)) is None  # the caller decodes these on the CPU
     empty = tmp_path / "empty.jpg"
