@@ -601,6 +601,15 @@ class Catalog:
             yield [(r[0], from_blob(r[1]), r[2], from_blob(r[3]), r[4]) for r in rows]
             last = rows[-1][0]
 
+    def chunks_above(self, chunk_id: int) -> tuple[int, np.ndarray]:
+        """(how many chunks there are, the ids above ``chunk_id`` ascending), in one statement, so both come
+        from the same state of the catalog (a follower compares the count with what it holds)."""
+        total, ids = self.conn.execute(
+            "SELECT COUNT(*), (SELECT group_concat(id) FROM (SELECT id FROM chunks WHERE id > ? ORDER BY id)) "
+            "FROM chunks", (chunk_id,)).fetchone()
+        above = np.array([int(x) for x in ids.split(",")], dtype=np.uint64) if ids else np.zeros(0, np.uint64)
+        return int(total), above
+
     def chunk_ids(self) -> np.ndarray:
         """Every chunk id, ascending."""
         rows = self.conn.execute("SELECT id FROM chunks ORDER BY id").fetchall()

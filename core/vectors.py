@@ -306,6 +306,7 @@ class VectorIndex:
         self._base: _Store | None = None  # the mapped files (read-only) or, in a writer, in memory
         self._flat = _Flat(self.ndim)
         self._hidden: set[int] = set()  # keys of the mapped files replaced or removed since
+        self._follow_top: int | None = None  # the highest chunk id ``follow`` has seen in the catalog
 
     @property
     def _mapped(self) -> bool:
@@ -407,11 +408,25 @@ class VectorIndex:
         """Catch up with chunks another process wrote or deleted since this index was opened (the app
         follows its indexing process this way while it runs), in the flat part: the mapped files are
         not loaded. Best effort: a chunk id reused for new content keeps its old vector until ``open``
-        maps the files that process saves at its end. Returns (added, removed)."""
-        ids = catalog.chunk_ids()
-        have = self.keys()
-        gone = np.setdiff1d(have, ids, assume_unique=True)
-        new = np.setdiff1d(ids, have, assume_unique=True)
+        maps the files that process saves at its end. Returns (added, removed).
+
+        While the other process only adds (a library's first index run, the usual case at 10^6 chunks),
+        the catalog's chunk count is what this index holds plus the ids above the highest one seen, and
+        only those are read: comparing every id took about 0.5 s a catch-up at 10^6, every 2 s. Any other
+        count (something removed or replaced) compares every id, as before."""
+        new = gone = None
+        if self._follow_top is not None:
+            total, above = catalog.chunks_above(self._follow_top)
+            if total == len(self) + len(above):
+                new, gone = above, np.zeros(0, np.uint64)
+        if new is None or gone is None:
+            ids = catalog.chunk_ids()
+            have = self.keys()
+            gone = np.setdiff1d(have, ids, assume_unique=True)
+            new = np.setdiff1d(ids, have, assume_unique=True)
+            self._follow_top = int(ids[-1]) if len(ids) else 0
+        if len(new):
+            self._follow_top = max(self._follow_top or 0, int(new.max()))
         with self._lock:
             self._drop(gone)
         for key, visual, visual_model, textvec, text_model in catalog.vectors_of(new.tolist()):

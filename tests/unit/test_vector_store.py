@@ -250,3 +250,32 @@ def test_large_mapped_files_are_read_page_by_page_and_copied_with_read_ahead(tmp
         assert base is not None
         copied = base.copy()  # what a writer does on its first change: one pass through the mapping
         assert "sr" in mapping_flags(files) and len(copied) == 12
+
+
+def test_a_follower_reads_only_new_ids_while_the_writer_only_adds(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    data = indexed(tmp_path, 6)
+    full_reads: list[int] = []
+    every_id = Catalog.chunk_ids
+    monkeypatch.setattr(Catalog, "chunk_ids", lambda self: full_reads.append(1) or every_id(self))
+    with Library.open(data, encoders=FakeEncoders()) as app, Library.open(data, encoders=FakeEncoders()) as runner:
+        follower = Catalog(app.catalog.path)
+        try:
+            assert app.vectors.follow(follower) == (0, 0) and len(full_reads) == 1  # the first: every id
+            notes(tmp_path / "lib", 6, 4)
+            runner.index()
+            assert app.vectors.follow(follower) == (4, 0) and len(full_reads) == 1  # only added: ids above
+            assert all(finds(app, i) for i in range(10))
+            assert app.vectors.follow(follower) == (0, 0) and len(full_reads) == 1
+            (tmp_path / "lib" / "note-002.md").unlink()
+            notes(tmp_path / "lib", 10, 1)  # one gone, one new: the count alone cannot tell
+            runner.index()
+            assert app.vectors.follow(follower) == (1, 1) and len(full_reads) == 2  # every id again
+            assert finds(app, 10) and not any(h.path.endswith("note-002.md")
+                                              for h in app.search(Query(text="zq002x")).results)
+            notes(tmp_path / "lib", 11, 2)
+            runner.index()
+            assert app.vectors.follow(follower) == (2, 0) and len(full_reads) == 2
+            assert len(app.vectors) == follower.chunk_count() == 12
+        finally:
+            follower.close()
