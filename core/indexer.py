@@ -18,6 +18,7 @@ catalog consistent and the vector cache detectably stale (it is then rebuilt at 
 from __future__ import annotations
 
 import filecmp
+import functools
 import logging
 import os
 import threading
@@ -141,32 +142,28 @@ class Indexer:
             with hash_lock:
                 return lookup.files_by_hash(digest)
 
+        def decide(st: FileStat, old: FileRow | None) -> object:
+            digest = content_hash(st.path, st.size_bytes)
+            if old is not None and old.content_hash == digest:
+                if not (old.visual_pending and image is not None):
+                    return Touch(st, old.id)
+                if st.kind is not Kind.PHOTO:  # only the CLIP text of its passages is missing
+                    return Reuse(st, old, None, True)
+            if old is None or old.content_hash != digest:
+                with self._claim_lock:
+                    for row in missing_by_hash.get(digest, []):
+                        if row.path not in claimed and row.kind == st.kind:
+                            claimed.add(row.path)
+                            return Reuse(st, row, row.path, old is not None)
+                for row in present_with(digest):
+                    if (row.path != st.path and row.kind == st.kind and not row.visual_pending
+                            and _same_bytes(row.path, st.path)):
+                        return Reuse(st, row, None, old is not None)
+            extracted = self._extract(st, image_size, digest, gpu is not None)
+            return Fresh(extracted, None, old is not None)
+
         def job(st: FileStat, old: FileRow | None) -> object:
-            try:
-                digest = content_hash(st.path, st.size_bytes)
-                if old is not None and old.content_hash == digest:
-                    if not (old.visual_pending and image is not None):
-                        return Touch(st, old.id)
-                    if st.kind is not Kind.PHOTO:  # only the CLIP text of its passages is missing
-                        return Reuse(st, old, None, True)
-                if old is None or old.content_hash != digest:
-                    with self._claim_lock:
-                        for row in missing_by_hash.get(digest, []):
-                            if row.path not in claimed and row.kind == st.kind:
-                                claimed.add(row.path)
-                                return Reuse(st, row, row.path, old is not None)
-                    for row in present_with(digest):
-                        if (row.path != st.path and row.kind == st.kind and not row.visual_pending
-                                and _same_bytes(row.path, st.path)):
-                            return Reuse(st, row, None, old is not None)
-                extracted = self._extract(st, image_size, digest, gpu is not None)
-                return Fresh(extracted, None, old is not None)
-            except FileNotFoundError:
-                return Gone(st.path)
-            except MediaError as exc:
-                return Failed(st.path, str(exc), st.size_bytes, st.mtime_ns)
-            except OSError as exc:
-                return Failed(st.path, os_reason(exc), st.size_bytes, st.mtime_ns)
+            return _judged(st, functools.partial(decide, st, old))
 
         # Photos first (largest batches), then notes, then recordings (slowest per file).
         order = {Kind.PHOTO: 0, Kind.NOTE: 1, Kind.DOCUMENT: 2, Kind.RECORDING: 3}
@@ -234,16 +231,13 @@ class Indexer:
                 ex.pixels = ready.pixels
                 ex.meta["thumbnail"] = self._save_thumbnail(ex.content_hash, ready.thumbnail_jpeg)
                 continue
-            st = ex.stat
-            try:
-                out[i] = Fresh(self._extract(st, image_size, ex.content_hash), f.replaces, f.existed)
-            except FileNotFoundError:
-                out[i] = Gone(st.path)
-            except MediaError as exc:
-                out[i] = Failed(st.path, str(exc), st.size_bytes, st.mtime_ns)
-            except OSError as exc:
-                out[i] = Failed(st.path, os_reason(exc), st.size_bytes, st.mtime_ns)
+            out[i] = _judged(ex.stat, functools.partial(self._extract_again, f, image_size))
         return out
+
+    def _extract_again(self, item: Fresh, image_size: int | None) -> Fresh:
+        """A photo the GPU refused, decoded on the CPU."""
+        ex = item.extracted
+        return Fresh(self._extract(ex.stat, image_size, ex.content_hash), item.replaces, item.existed)
 
     def _extract(self, st: FileStat, image_size: int | None, digest: str | None = None,
                  gpu: bool = False) -> Extracted:
@@ -384,6 +378,17 @@ def _public_meta(meta: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in meta.items() if k != "thumbnail"}
 
 
+def _judged(st: FileStat, make: Callable[[], object]) -> object:
+    """What ``make`` makes of one file, or what its error says: gone since the scan, or unreadable (failed,
+    with the reason the person sees)."""
+    try:
+        return make()
+    except FileNotFoundError:
+        return Gone(st.path)
+    except MediaError as exc:
+        return Failed(st.path, str(exc), st.size_bytes, st.mtime_ns)
+    except OSError as exc:
+        return Failed(st.path, os_reason(exc), st.size_bytes, st.mtime_ns)
 
 
 def _batches(ahead: LookAhead, size: int) -> Iterator[list[object]]:
