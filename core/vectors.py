@@ -77,7 +77,7 @@ STORE_CONNECTIVITY = STORE_EXPANSION = 2  # the fused index's own graph: never w
 GRAPH_CANDIDATES = 1000
 
 
-MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL = 0, 1, 2
+MADV_RANDOM, MADV_SEQUENTIAL = 1, 2  # <sys/mman.h>
 
 
 def map_advice(paths: Iterable[Path], advice: int) -> int:

@@ -43,7 +43,7 @@ from core.encoders.clip import CLIP_MEAN, CLIP_STD
 log = logging.getLogger(__name__)
 
 FREE_SHARE = 0.25  # of the device's free memory, for one group of decoded images
-MIN_GROUP, MAX_GROUP = 1, 256
+MAX_GROUP = 256
 THUMBNAIL_QUALITY = 82  # as core.media.photos writes them
 GPU_MODES = frozenset({"RGB", "L"})  # what nvJPEG decodes to RGB (not CMYK/YCCK)
 
@@ -94,9 +94,7 @@ def photo_batch_for(free_bytes: int, typical_pixels: int = 12_000_000) -> int:
     """The encoder's photo batch on a GPU with ``free_bytes`` free: as many typical photos as one decode
     group holds (``group_sizes``), between 16 and 128 (the CPU stage keeps two batches of file bytes in
     memory, about 5 MB a 12 MP photo)."""
-    budget = int(free_bytes * FREE_SHARE)
-    fits = max(1, (budget - 12 * typical_pixels) // (3 * typical_pixels))
-    return int(min(128, max(16, fits)))
+    return max(16, group_sizes([typical_pixels] * 128, int(free_bytes * FREE_SHARE))[0])
 
 
 class GpuPhotos:
