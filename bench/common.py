@@ -104,6 +104,25 @@ class Stopwatch:
         setattr(self.obj, self.method, self.original)
 
 
+class HashedWords:
+    """A cheap, deterministic text "model": hashed bag of words (bench/million.py builds a catalog of 10^5
+    notes with it; bench/gpu.py stands it in where the sentence model is not installed)."""
+
+    model_id, dim = "bench-hashed-words", 384
+
+    def encode(self, texts: list[str]) -> Any:
+        import zlib
+
+        import numpy as np
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for word in t.lower().split():
+                out[i, zlib.crc32(word.encode()) % self.dim] += 1.0
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+        return out
+
+
 def open_library(data_dir: Path) -> Any:
     """A fresh ``core.Library`` on ``data_dir`` (CLIP with seeded random weights, see __main__)."""
     from core.library import Library

@@ -32,7 +32,6 @@ pycountry and watchdog, and run ``python -m bench --only gpu`` from the checkout
 
 from __future__ import annotations
 
-import hashlib
 import os
 import resource
 import statistics
@@ -43,9 +42,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from bench.common import rnd, say, temp_dir
+from bench.common import HashedWords, rnd, say, temp_dir
 from bench.media import photo_files, photo_library
 
 POOL = 64  # generated photos; the rest are copies with bytes of their own
@@ -201,7 +198,7 @@ def _encoders(lib: Any, device: str) -> tuple[Any, str]:
         name = "real"
     except (ImportError, OSError) as exc:
         say("gpu: the sentence model is not installed here (%s); a hashed stand-in embeds the words", exc)
-        text, name = _HashedWords(), "hashed stand-in (sentence model not installed)"
+        text, name = HashedWords(), "hashed stand-in (sentence model not installed)"
         encoders = Encoders(lambda: text, lambda: image, lambda: lib.encoders.speech, text_model_id=text.model_id,
                             text_dim=text.dim, visual_model_id=encoders.visual_model_id,
                             visual_dim=encoders.visual_dim, device=device)
@@ -209,18 +206,6 @@ def _encoders(lib: Any, device: str) -> tuple[Any, str]:
     text.encode(warm)
     image.encode_texts(warm)
     return encoders, name
-
-
-class _HashedWords:
-    model_id = "bench-hashed-words"
-    dim = 384
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in text.lower().split():
-                out[row, int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little") % self.dim] += 1
-        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
 
 
 def _sync(device: str) -> None:

@@ -36,13 +36,12 @@ import subprocess
 import sys
 import textwrap
 import time
-import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from bench.common import cache_dir, p50_p95_ms, rnd, say, temp_dir
+from bench.common import HashedWords, cache_dir, p50_p95_ms, rnd, say, temp_dir
 from bench.search import TEXT_DIM, VISUAL_DIM, _Space
 
 SLICE = 50_000
@@ -207,20 +206,6 @@ def _start_and_search(folder: Path, drop_cache: bool = True) -> dict[str, Any]:
     }
 
 
-class _HashedWords:
-    """A cheap, deterministic text "model" for building a large catalog fast: hashed bag of words."""
-
-    model_id, dim = "bench-hashed-words", 384
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, t in enumerate(texts):
-            for word in t.lower().split():
-                out[i, zlib.crc32(word.encode()) % self.dim] += 1.0
-        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
-        return out
-
-
 def rescan(count: int) -> dict[str, Any]:
     from bench.media import write_notes
     from bench.rescan import first_index, rescan_once
@@ -231,7 +216,7 @@ def rescan(count: int) -> dict[str, Any]:
     def no_speech() -> Any:
         raise RuntimeError("no recordings in this benchmark")
 
-    words = _HashedWords()
+    words = HashedWords()
     encoders = Encoders(lambda: words, lambda: None, no_speech, text_model_id=words.model_id, text_dim=words.dim,
                         visual_model_id=None, visual_dim=VISUAL_DIM)
     with temp_dir("million-rescan") as tmp:

@@ -104,7 +104,7 @@ def _failed(root: Path, key: str, exc: Exception) -> None:
 
 def _let_go(encoders: Any, kind: str, left: list[str]) -> None:
     """Free what the copies still to write do not need: the encoder ``kind`` was written from, or, when
-    only CLIP's visual copy is left, its text tower (the transformer and token embeddings: 250 MB)."""
+    CLIP's visual copy comes next, CLIP's text tower (the transformer and token embeddings: 250 MB)."""
     from core.encoders import return_memory
 
     name = MODEL[kind]
